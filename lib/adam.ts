@@ -1,0 +1,37 @@
+/** Adam (Kingma & Ba) with PyTorch's defaults and bias correction, in place on a flat array. */
+import { checkPositive } from './validate';
+
+export class Adam {
+  private readonly m: Float64Array;
+  private readonly v: Float64Array;
+  private t = 0;
+
+  constructor(
+    size: number,
+    readonly lr = 1e-3,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly eps = 1e-8,
+  ) {
+    checkPositive('metaLr', lr);
+    this.m = new Float64Array(size);
+    this.v = new Float64Array(size);
+  }
+
+  /** theta ← theta − lr · m̂ / (√v̂ + eps) */
+  step(theta: Float64Array, grad: Float64Array): void {
+    this.t += 1;
+    const { m, v, beta1, beta2, eps } = this;
+    const c1 = 1 - beta1 ** this.t;
+    const c2 = 1 - beta2 ** this.t;
+    const stepSize = this.lr / c1;
+    const sqrtC2 = Math.sqrt(c2);
+    for (let i = 0; i < theta.length; i++) {
+      const g = grad[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      // PyTorch's form: denom = sqrt(v) / sqrt(c2) + eps
+      theta[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtC2 + eps);
+    }
+  }
+}

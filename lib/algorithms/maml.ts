@@ -1,0 +1,47 @@
+/**
+ * MAML (Finn et al. 2017), second order, on the fast engine.
+ *
+ *   θ_{i+1} = θ_i − α ∇L_S(θ_i)                    (inner SGD steps on the support set S)
+ *   meta-gradient = ∇_θ L_Q(θ_k) = Π_i (I − α H_S(θ_i)) · ∇L_Q(θ_k)
+ *
+ * The product is applied right to left with Hessian-vector products, so no Hessian is formed.
+ * `firstOrder: true` drops the H terms (first-order MAML, see fomaml.ts).
+ */
+import { FastMlp } from '../fastMlp';
+import { InnerOptions, MetaGradientFn } from './types';
+
+export interface MamlOptions extends InnerOptions {
+  firstOrder: boolean;
+}
+
+export function createMetaGradient(net: FastMlp, options: MamlOptions, capacity = 64): MetaGradientFn {
+  const { innerSteps, innerLr, firstOrder, seedCompat } = options;
+  const size = net.size;
+  const supportPasses = Array.from({ length: innerSteps }, () => net.workspace(capacity));
+  const queryPass = net.workspace(capacity);
+  const thetas = Array.from({ length: innerSteps + 1 }, () => new Float64Array(size));
+  const grad = new Float64Array(size);
+  const hv = new Float64Array(size);
+  const supportGradAtTheta = new Float64Array(size);
+
+  return (theta, task, out) => {
+    const { support, query } = task;
+    thetas[0].set(theta);
+    for (let i = 0; i < innerSteps; i++) {
+      net.lossAndGrad(thetas[i], support.x, support.y, supportPasses[i], grad);
+      if (i === 0 && seedCompat) supportGradAtTheta.set(grad);
+      const from = thetas[i];
+      const to = thetas[i + 1];
+      for (let j = 0; j < size; j++) to[j] = from[j] - innerLr * grad[j];
+    }
+    const queryLoss = net.lossAndGrad(thetas[innerSteps], query.x, query.y, queryPass, out);
+    if (!firstOrder) {
+      for (let i = innerSteps - 1; i >= 0; i--) {
+        net.hvp(thetas[i], out, supportPasses[i], hv);
+        for (let j = 0; j < size; j++) out[j] -= innerLr * hv[j];
+      }
+    }
+    if (seedCompat) for (let j = 0; j < size; j++) out[j] += supportGradAtTheta[j];
+    return queryLoss;
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * Evaluation as in the original's eval_sine_test: copy the parameters, take k plain SGD steps
+ * on a task's K support points (the same points every step), and measure the MSE on the task's
+ * evenly spaced test points after each step.
+ *
+ * Plain SGD from a meta-learned initialisation can diverge on a few tasks (MSE → ∞). Such a
+ * task is counted per step and left out of the mean, and the median (over all tasks) is given
+ * beside the mean, so one diverged task never turns a table into NaN or ∞.
+ */
+import { FastMlp, Workspace } from './fastMlp';
+import { ParamLayout } from './params';
+import { SineTask } from './sineTask';
+import { checkInt, checkPositive, fail } from './validate';
+
+export interface EvalOptions {
+  /** the largest number of SGD steps k (curves are recorded for k = 0..steps) */
+  steps: number;
+  /** SGD learning rate (the original: 0.01; 0.02 in one transfer plot) */
+  lr: number;
+}
+
+export interface StepSummary {
+  step: number;
+  /** mean over the tasks whose MSE stayed finite */
+  mean: number;
+  /** half-width of the 95% confidence interval of that mean: 1.96 · sd / √n */
+  ci95: number;
+  /** median over all tasks (a diverged task counts as +∞) */
+  median: number;
+  /** tasks whose MSE is not finite at this step */
+  diverged: number;
+  /** tasks in the mean */
+  n: number;
+}
+
+export interface EvalResult {
+  steps: number[];
+  lr: number;
+  tasks: number;
+  replicas: number;
+  /** perTask[k][t]: MSE after k steps on task t, averaged over replicas */
+  perTask: Float64Array[];
+  /** perReplica[r][k]: mean MSE of replica r alone over the tasks after k steps (finite tasks) */
+  perReplica: number[][];
+  summary: StepSummary[];
+}
+
+/** A buffer of SGD state for one model, reused across tasks. */
+class Adapter {
+  readonly theta: Float64Array;
+  readonly grad: Float64Array;
+  readonly pass: Workspace;
+
+  constructor(readonly net: FastMlp, capacity: number) {
+    this.theta = new Float64Array(net.size);
+    this.grad = new Float64Array(net.size);
+    this.pass = net.workspace(capacity);
+  }
+
+  /** Writes the test MSE after 0..steps SGD steps into `out` (length steps + 1). */
+  curve(init: Float64Array, task: SineTask, steps: number, lr: number, out: Float64Array): void {
+    const { theta, grad, pass, net } = this;
+    theta.set(init);
+    const support = task.supportSet();
+    const test = task.testSet();
+    out[0] = net.loss(theta, test.x, test.y, pass);
+    for (let k = 1; k <= steps; k++) {
+      if (!Number.isFinite(out[k - 1])) {
+        out[k] = Infinity; // once diverged, it stays diverged
+        continue;
+      }
+      net.lossAndGrad(theta, support.x, support.y, pass, grad);
+      for (let j = 0; j < theta.length; j++) theta[j] -= lr * grad[j];
+      const mse = net.loss(theta, test.x, test.y, pass);
+      out[k] = Number.isFinite(mse) ? mse : Infinity;
+    }
+  }
+}
+
+function checkEvalOptions(options: Partial<EvalOptions>): EvalOptions {
+  return {
+    steps: checkInt('steps', options.steps ?? 10, 0),
+    lr: checkPositive('lr', options.lr ?? 0.01),
+  };
+}
+
+function capacityFor(tasks: SineTask[]): number {
+  let cap = 1;
+  for (const t of tasks) cap = Math.max(cap, t.options.supportSize, t.options.testSize);
+  return cap;
+}
+
+export function summarize(values: ArrayLike<number>, step = 0): StepSummary {
+  const finite: number[] = [];
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) finite.push(values[i]);
+  const n = finite.length;
+  const mean = n > 0 ? finite.reduce((a, b) => a + b, 0) / n : NaN;
+  const sd = n > 1 ? Math.sqrt(finite.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
+  const sorted = Array.from(values, (v) => (Number.isFinite(v) ? v : Infinity)).sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { step, mean, ci95: n > 1 ? (1.96 * sd) / Math.sqrt(n) : NaN, median, diverged: values.length - n, n };
+}
+
+/**
+ * Evaluate one or more replicas of a model on held-out tasks. Per task the MSE is averaged
+ * over replicas (as the PyTorch reference does), then summarised over tasks.
+ */
+export function evaluate(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Partial<EvalOptions> = {}): EvalResult {
+  const { steps, lr } = checkEvalOptions(options);
+  if (!Array.isArray(replicas) || replicas.length < 1) fail('replicas', replicas?.length, 'at least one parameter vector');
+  if (!Array.isArray(tasks) || tasks.length < 1) fail('tasks', tasks?.length, 'at least one task');
+  replicas.forEach((r, i) => {
+    if (r.length !== layout.size) fail(`replicas[${i}] length`, r.length, `${layout.size} parameters for layers [${layout.layerSizes}]`);
+  });
+  const net = new FastMlp(layout);
+  const adapter = new Adapter(net, capacityFor(tasks));
+  const perTask = Array.from({ length: steps + 1 }, () => new Float64Array(tasks.length));
+  const replicaSums = replicas.map(() => new Float64Array(steps + 1));
+  const replicaCounts = replicas.map(() => new Float64Array(steps + 1));
+  const curve = new Float64Array(steps + 1);
+  for (let t = 0; t < tasks.length; t++) {
+    for (let r = 0; r < replicas.length; r++) {
+      adapter.curve(replicas[r], tasks[t], steps, lr, curve);
+      for (let k = 0; k <= steps; k++) {
+        perTask[k][t] += curve[k] / replicas.length;
+        if (Number.isFinite(curve[k])) {
+          replicaSums[r][k] += curve[k];
+          replicaCounts[r][k] += 1;
+        }
+      }
+    }
+  }
+  const stepList = Array.from({ length: steps + 1 }, (_, k) => k);
+  return {
+    steps: stepList,
+    lr,
+    tasks: tasks.length,
+    replicas: replicas.length,
+    perTask,
+    perReplica: replicaSums.map((sums, r) => Array.from(sums, (s, k) => s / replicaCounts[r][k])),
+    summary: stepList.map((k) => summarize(perTask[k], k)),
+  };
+}
+
+/** Predictions on the test points after each requested number of SGD steps (for fit plots). */
+export function fitPredictions(theta: Float64Array, layout: ParamLayout, task: SineTask, fits: number[], lr = 0.01, testSize = 100): { x: Float64Array; predictions: { step: number; y: Float64Array; mse: number }[] } {
+  fits.forEach((k, i) => checkInt(`fits[${i}]`, k, 0));
+  checkPositive('lr', lr);
+  const net = new FastMlp(layout);
+  const pass = net.workspace(Math.max(testSize, task.options.supportSize, task.options.testSize));
+  const params = theta.slice();
+  const grad = new Float64Array(net.size);
+  const support = task.supportSet();
+  const test = task.testSet(testSize);
+  const scored = task.testSet();
+  const maxStep = Math.max(0, ...fits);
+  const predictions: { step: number; y: Float64Array; mse: number }[] = [];
+  for (let k = 0; k <= maxStep; k++) {
+    if (k > 0) {
+      net.lossAndGrad(params, support.x, support.y, pass, grad);
+      for (let j = 0; j < params.length; j++) params[j] -= lr * grad[j];
+    }
+    if (fits.includes(k)) {
+      const mse = net.loss(params, scored.x, scored.y, pass);
+      predictions.push({ step: k, y: net.forward(params, test.x, pass).slice(), mse });
+    }
+  }
+  return { x: test.x, predictions };
+}

@@ -1,0 +1,36 @@
+/** Progress bars: text for a terminal (stderr, redrawn in place with \r). */
+import type { Progress } from './train';
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function progressLine(p: Progress, label = '', width = 30): string {
+  const frac = p.total > 0 ? p.done / p.total : 1;
+  const filled = Math.round(frac * width);
+  const eta = frac > 0 ? (p.elapsedMs / frac) * (1 - frac) : NaN;
+  return (
+    `${label}${label ? ' ' : ''}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
+    `${(100 * frac).toFixed(0).padStart(3)}% ${p.done}/${p.total} tasks, replica ${p.replica + 1}/${p.replicas}, ` +
+    `loss ${p.loss.toFixed(3)}, ${formatDuration(p.elapsedMs)}${Number.isFinite(eta) && frac < 1 ? ` (eta ${formatDuration(eta)})` : ''}`
+  );
+}
+
+/** A progress callback that redraws one line on stderr (or prints every line when not a TTY). */
+export function terminalProgress(label = '', stream: NodeJS.WriteStream = process.stderr): (p: Progress) => void {
+  let lastPrinted = -1;
+  return (p) => {
+    const line = progressLine(p, label);
+    if (stream.isTTY) {
+      stream.write(`\r${line}${p.done === p.total ? '\n' : ''}`);
+    } else {
+      // not a terminal: one line per 10%, so logs stay short
+      const decile = Math.floor((10 * p.done) / p.total);
+      if (decile !== lastPrinted) {
+        lastPrinted = decile;
+        stream.write(`${line}\n`);
+      }
+    }
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Sine-wave regression tasks y = A sin(x + φ), as in the original notebook's SineWaveTask:
+ * amplitude A ~ U(0.1, 5), phase φ ~ U(0, 2π), inputs x ~ U(-5, 5).
+ * A task's K support points are drawn once and kept (the original caches `train_x`); every
+ * query call draws fresh points; the test set is evenly spaced on the x range.
+ */
+import { Rng } from './rng';
+import { checkInt, checkRange, MamlInputError } from './validate';
+
+export interface DataSet {
+  x: Float64Array;
+  y: Float64Array;
+}
+
+export interface SineTaskOptions {
+  amplitudeRange: [number, number];
+  phaseRange: [number, number];
+  xRange: [number, number];
+  /** K: support points per task */
+  supportSize: number;
+  /** fresh points per query call */
+  querySize: number;
+  /** evenly spaced test points */
+  testSize: number;
+}
+
+/** The original notebook's task family. */
+export const ORIGINAL_TASKS: Readonly<SineTaskOptions> = Object.freeze({
+  amplitudeRange: [0.1, 5.0] as [number, number],
+  phaseRange: [0, 2 * Math.PI] as [number, number],
+  xRange: [-5, 5] as [number, number],
+  supportSize: 10,
+  querySize: 10,
+  testSize: 50,
+});
+
+/** The MAML paper's family (Finn et al. 2017, §5.1): phase U(0, π). */
+export const PAPER_TASKS: Readonly<SineTaskOptions> = Object.freeze({
+  ...ORIGINAL_TASKS,
+  phaseRange: [0, Math.PI] as [number, number],
+});
+
+export function taskOptions(overrides: Partial<SineTaskOptions> = {}): SineTaskOptions {
+  const o = { ...ORIGINAL_TASKS, ...overrides };
+  return {
+    amplitudeRange: checkRange('amplitudeRange', o.amplitudeRange),
+    phaseRange: checkRange('phaseRange', o.phaseRange),
+    xRange: checkRange('xRange', o.xRange),
+    supportSize: checkInt('supportSize (K)', o.supportSize, 1),
+    querySize: checkInt('querySize', o.querySize, 1),
+    testSize: checkInt('testSize', o.testSize, 2),
+  };
+}
+
+export class SineTask {
+  constructor(
+    readonly amplitude: number,
+    readonly phase: number,
+    /** the task's K support inputs, drawn once */
+    readonly supportX: Float64Array,
+    readonly options: SineTaskOptions,
+  ) {}
+
+  f(x: number): number {
+    return this.amplitude * Math.sin(x + this.phase);
+  }
+
+  private label(x: Float64Array): DataSet {
+    const y = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) y[i] = this.f(x[i]);
+    return { x, y };
+  }
+
+  /** The K cached support points (the same every call). */
+  supportSet(): DataSet {
+    return this.label(this.supportX);
+  }
+
+  /** Fresh query points, drawn from `rng`. */
+  querySet(rng: Rng, size = this.options.querySize): DataSet {
+    checkInt('query size', size, 1);
+    const [lo, hi] = this.options.xRange;
+    const x = new Float64Array(size);
+    for (let i = 0; i < size; i++) x[i] = rng.uniform(lo, hi);
+    return this.label(x);
+  }
+
+  /** `size` evenly spaced points over the x range, ends included (numpy's linspace). */
+  testSet(size = this.options.testSize): DataSet {
+    return this.label(linspace(this.options.xRange[0], this.options.xRange[1], checkInt('test size', size, 2)));
+  }
+}
+
+export function linspace(start: number, stop: number, count: number): Float64Array {
+  const out = new Float64Array(count);
+  const step = (stop - start) / (count - 1);
+  for (let i = 0; i < count; i++) out[i] = start + i * step;
+  out[count - 1] = stop;
+  return out;
+}
+
+/** Draw one task: amplitude, phase, then its K support inputs, all from `rng`. */
+export function sampleTask(rng: Rng, options: SineTaskOptions = ORIGINAL_TASKS): SineTask {
+  const amplitude = rng.uniform(options.amplitudeRange[0], options.amplitudeRange[1]);
+  const phase = rng.uniform(options.phaseRange[0], options.phaseRange[1]);
+  const supportX = new Float64Array(options.supportSize);
+  for (let i = 0; i < supportX.length; i++) supportX[i] = rng.uniform(options.xRange[0], options.xRange[1]);
+  return new SineTask(amplitude, phase, supportX, options);
+}
+
+/** A fixed pool of tasks (the original: 10,000 for training, 1,000 held out). */
+export function makeTaskPool(count: number, rng: Rng, options: Partial<SineTaskOptions> = {}): SineTask[] {
+  checkInt('tasks', count, 1);
+  const opts = taskOptions(options);
+  const pool: SineTask[] = [];
+  for (let i = 0; i < count; i++) pool.push(sampleTask(rng, opts));
+  return pool;
+}
+
+/** True when all support inputs lie on one side of 0 (the original's ONE_SIDED_EXAMPLE). */
+export function isOneSided(task: SineTask): boolean {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of task.supportX) {
+    min = Math.min(min, x);
+    max = Math.max(max, x);
+  }
+  return max < 0 || min > 0;
+}
+
+/**
+ * Draw tasks until one has all its support points on one side of 0, as the original does.
+ * With K = 10 that takes ~500 draws on average (2 / 2^10).
+ */
+export function findOneSidedTask(rng: Rng, options: Partial<SineTaskOptions> = {}, maxDraws = 1_000_000): SineTask {
+  const opts = taskOptions(options);
+  if (opts.xRange[0] >= 0 || opts.xRange[1] <= 0) {
+    throw new MamlInputError(`xRange = [${opts.xRange}] is invalid for a one-sided task: expected a range that contains 0`);
+  }
+  for (let i = 0; i < maxDraws; i++) {
+    const task = sampleTask(rng, opts);
+    if (isOneSided(task)) return task;
+  }
+  throw new MamlInputError(`no one-sided task in ${maxDraws} draws: expected a smaller supportSize (K = ${opts.supportSize})`);
+}

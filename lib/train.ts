@@ -1,0 +1,186 @@
+/**
+ * The meta-training loop shared by every algorithm: a fixed task pool, independent replicas,
+ * epochs over the shuffled pool, meta-batches averaged before one Adam step.
+ */
+import { Adam } from './adam';
+import { createAutodiffMetaGradient } from './autodiff';
+import { MetaGradientFn } from './algorithms/types';
+import * as maml from './algorithms/maml';
+import * as fomaml from './algorithms/fomaml';
+import * as transfer from './algorithms/transfer';
+import { FastMlp } from './fastMlp';
+import { DEFAULT_LAYER_SIZES, initParams, ParamLayout, paramLayout } from './params';
+import { Rng, STREAM } from './rng';
+import { makeTaskPool, SineTask, SineTaskOptions, taskOptions } from './sineTask';
+import { checkInt, checkLoss, checkOneOf, checkPositive, checkSeed, fail } from './validate';
+
+export const ALGORITHMS = ['maml', 'fomaml', 'transfer'] as const;
+export type AlgoName = (typeof ALGORITHMS)[number];
+export const ENGINES = ['fast', 'autodiff'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+export interface TrainConfig {
+  algo: AlgoName;
+  /** reproduce the original's support-gradient leak (MAML and first-order only) */
+  seedCompat: boolean;
+  /** independent models, each with its own seed stream (the original trains 5) */
+  replicas: number;
+  /** passes over the task pool (4 for MAML in the original, 1 for transfer) */
+  epochs: number;
+  /** size of the training task pool (10,000) */
+  tasks: number;
+  metaBatchSize: number;
+  innerSteps: number;
+  innerLr: number;
+  metaLr: number;
+  seed: number;
+  layerSizes: number[];
+  taskOptions: SineTaskOptions;
+  /** 'fast' = hand-derived float64 gradients, 'autodiff' = tfjs nested tf.grads */
+  engine: EngineName;
+}
+
+export type TrainConfigInput = Partial<Omit<TrainConfig, 'taskOptions'>> & { algo: AlgoName; taskOptions?: Partial<SineTaskOptions> };
+
+export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
+  if (input === null || typeof input !== 'object') fail('train config', input, 'an object with at least { algo }');
+  const algo = checkOneOf('algo', input.algo, ALGORITHMS);
+  const config: TrainConfig = {
+    algo,
+    seedCompat: input.seedCompat ?? false,
+    replicas: checkInt('replicas', input.replicas ?? 1, 1),
+    epochs: checkInt('epochs', input.epochs ?? (algo === 'transfer' ? 1 : 4), 1),
+    tasks: checkInt('tasks', input.tasks ?? 10_000, 1),
+    metaBatchSize: checkInt('metaBatchSize', input.metaBatchSize ?? 1, 1),
+    innerSteps: checkInt('innerSteps', input.innerSteps ?? 1, 1),
+    innerLr: checkPositive('innerLr', input.innerLr ?? 0.01),
+    metaLr: checkPositive('metaLr', input.metaLr ?? 0.001),
+    seed: checkSeed('seed', input.seed ?? 0),
+    layerSizes: [...(input.layerSizes ?? DEFAULT_LAYER_SIZES)],
+    taskOptions: taskOptions(input.taskOptions),
+    engine: checkOneOf('engine', input.engine ?? 'fast', ENGINES),
+  };
+  if (typeof config.seedCompat !== 'boolean') fail('seedCompat', config.seedCompat, 'true or false');
+  if (config.seedCompat && algo === 'transfer') fail('seedCompat', true, 'false for transfer (the leak is a MAML defect)');
+  paramLayout(config.layerSizes); // validates the sizes
+  return config;
+}
+
+export interface Progress {
+  replica: number;
+  replicas: number;
+  /** tasks done over all replicas */
+  done: number;
+  total: number;
+  /** mean loss over the last report interval */
+  loss: number;
+  elapsedMs: number;
+}
+
+export interface TrainOptions {
+  onProgress?: (p: Progress) => void;
+  /** how many tasks between progress reports (default: total / 200) */
+  progressEvery?: number;
+  /** train on this pool instead of building one from the seed */
+  pool?: SineTask[];
+}
+
+export interface TrainResult {
+  config: TrainConfig;
+  layout: ParamLayout;
+  /** one flat parameter vector per replica */
+  replicas: Float64Array[];
+  /** mean training loss per replica per epoch */
+  history: number[][];
+  elapsedMs: number;
+  msPerTask: number;
+}
+
+/** The task pool a config trains on: the same for every replica, as the original's SINE_TRAIN. */
+export function trainingPool(config: TrainConfig): SineTask[] {
+  return makeTaskPool(config.tasks, new Rng(config.seed, STREAM.taskPool), config.taskOptions);
+}
+
+export function createMetaGradientFor(config: TrainConfig, net: FastMlp): MetaGradientFn {
+  const inner = { innerSteps: config.innerSteps, innerLr: config.innerLr, seedCompat: config.seedCompat };
+  if (config.engine === 'autodiff') return createAutodiffMetaGradient(net.layout, config.algo, inner);
+  const capacity = Math.max(config.taskOptions.supportSize, config.taskOptions.querySize);
+  switch (config.algo) {
+    case 'maml':
+      return maml.createMetaGradient(net, { ...inner, firstOrder: false }, capacity);
+    case 'fomaml':
+      return fomaml.createMetaGradient(net, inner, capacity);
+    case 'transfer':
+      return transfer.createMetaGradient(net, inner, capacity);
+  }
+}
+
+/** Train one replica; `onTask` is called after every task with its loss. */
+export function trainReplica(config: TrainConfig, replica: number, pool: SineTask[], onTask?: (loss: number) => void): { theta: Float64Array; history: number[] } {
+  const layout = paramLayout(config.layerSizes);
+  const net = new FastMlp(layout);
+  const rng = new Rng(config.seed, STREAM.replica + replica);
+  const theta = initParams(rng, config.layerSizes);
+  const metaGradient = createMetaGradientFor(config, net);
+  const adam = new Adam(layout.size, config.metaLr);
+  const grad = new Float64Array(layout.size);
+  const batchGrad = new Float64Array(layout.size);
+  const usesQuery = config.algo !== 'transfer';
+  const history: number[] = [];
+  const B = config.metaBatchSize;
+  for (let epoch = 0; epoch < config.epochs; epoch++) {
+    const order = rng.shuffled(pool);
+    let lossSum = 0;
+    let inBatch = 0;
+    for (let i = 0; i < order.length; i++) {
+      const task = order[i];
+      const support = task.supportSet();
+      const query = usesQuery ? task.querySet(rng) : support;
+      const loss = metaGradient(theta, { support, query }, grad);
+      checkLoss(loss, `replica ${replica}, epoch ${epoch + 1}, task ${i + 1}`);
+      lossSum += loss;
+      for (let j = 0; j < grad.length; j++) batchGrad[j] += grad[j];
+      inBatch++;
+      // the last batch of an epoch may be smaller: it is averaged over its own size
+      if (inBatch === B || i === order.length - 1) {
+        if (inBatch > 1) for (let j = 0; j < batchGrad.length; j++) batchGrad[j] /= inBatch;
+        adam.step(theta, batchGrad);
+        batchGrad.fill(0);
+        inBatch = 0;
+      }
+      onTask?.(loss);
+    }
+    history.push(lossSum / order.length);
+  }
+  return { theta, history };
+}
+
+export function train(input: TrainConfigInput, options: TrainOptions = {}): TrainResult {
+  const config = resolveTrainConfig(input);
+  const layout = paramLayout(config.layerSizes);
+  const pool = options.pool ?? trainingPool(config);
+  const total = config.replicas * config.epochs * pool.length;
+  const every = options.progressEvery ?? Math.max(1, Math.floor(total / 200));
+  const start = performance.now();
+  let done = 0;
+  let windowLoss = 0;
+  let windowCount = 0;
+  const replicas: Float64Array[] = [];
+  const history: number[][] = [];
+  for (let r = 0; r < config.replicas; r++) {
+    const out = trainReplica(config, r, pool, (loss) => {
+      done++;
+      windowLoss += loss;
+      windowCount++;
+      if (options.onProgress && (done % every === 0 || done === total)) {
+        options.onProgress({ replica: r, replicas: config.replicas, done, total, loss: windowLoss / windowCount, elapsedMs: performance.now() - start });
+        windowLoss = 0;
+        windowCount = 0;
+      }
+    });
+    replicas.push(out.theta);
+    history.push(out.history);
+  }
+  const elapsedMs = performance.now() - start;
+  return { config, layout, replicas, history, elapsedMs, msPerTask: elapsedMs / total };
+}

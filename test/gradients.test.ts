@@ -1,0 +1,137 @@
+/**
+ * The meta-gradients against independent float64 references: central finite differences of the
+ * MAML objective L_Q(θ − α∇L_S(θ)) computed in float64, per coordinate and along directions.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { autodiff, fomaml, maml, transfer, FastMlp, TaskData, initBackend } from '../lib/index';
+import { fixture, relErr } from './helpers';
+
+/** The MAML objective in float64, by plain forward passes and plain gradient steps. */
+function mamlObjective(net: FastMlp, theta: Float64Array, data: TaskData, innerLr: number, innerSteps: number): number {
+  const ws = net.workspace(64);
+  const g = new Float64Array(net.size);
+  let p = theta.slice();
+  for (let s = 0; s < innerSteps; s++) {
+    net.lossAndGrad(p, data.support.x, data.support.y, ws, g);
+    p = p.map((v, j) => v - innerLr * g[j]);
+  }
+  return net.loss(p, data.query.x, data.query.y, ws);
+}
+
+/** Central differences of f in float64 on every coordinate. */
+function fdGradient(f: (t: Float64Array) => number, theta: Float64Array, h = 1e-6): Float64Array {
+  const out = new Float64Array(theta.length);
+  const t = theta.slice();
+  for (let j = 0; j < theta.length; j++) {
+    t[j] = theta[j] + h;
+    const up = f(t);
+    t[j] = theta[j] - h;
+    const down = f(t);
+    t[j] = theta[j];
+    out[j] = (up - down) / (2 * h);
+  }
+  return out;
+}
+
+const inner = { innerLr: 0.01, innerSteps: 1, seedCompat: false };
+
+test('plain loss gradient matches float64 finite differences', () => {
+  const { net, theta, data } = fixture(11);
+  const ws = net.workspace(16);
+  const g = new Float64Array(net.size);
+  net.lossAndGrad(theta, data.support.x, data.support.y, ws, g);
+  const fd = fdGradient((t) => net.loss(t, data.support.x, data.support.y, ws), theta);
+  assert.ok(relErr(g, fd) < 1e-7, `relative error ${relErr(g, fd)}`);
+});
+
+test('Hessian-vector product matches finite differences of the gradient', () => {
+  const { net, theta, data, rng } = fixture(12);
+  const ws = net.workspace(16);
+  const v = Float64Array.from({ length: net.size }, () => rng.uniform(-1, 1));
+  const hv = new Float64Array(net.size);
+  const g = new Float64Array(net.size);
+  net.lossAndGrad(theta, data.support.x, data.support.y, ws, g);
+  net.hvp(theta, v, ws, hv);
+  const h = 1e-5;
+  const gUp = new Float64Array(net.size);
+  const gDown = new Float64Array(net.size);
+  const other = net.workspace(16);
+  net.lossAndGrad(theta.map((x, j) => x + h * v[j]), data.support.x, data.support.y, other, gUp);
+  net.lossAndGrad(theta.map((x, j) => x - h * v[j]), data.support.x, data.support.y, other, gDown);
+  const fd = gUp.map((u, j) => (u - gDown[j]) / (2 * h));
+  assert.ok(relErr(hv, fd) < 1e-6, `relative error ${relErr(hv, fd)}`);
+});
+
+for (const innerSteps of [1, 3]) {
+  test(`second-order MAML meta-gradient (${innerSteps} inner step(s)) matches float64 finite differences to 1e-6`, () => {
+    for (const seed of [1, 2, 3]) {
+      const { net, theta, data } = fixture(seed);
+      const meta = new Float64Array(net.size);
+      maml.createMetaGradient(net, { ...inner, innerSteps, firstOrder: false })(theta, data, meta);
+      const fd = fdGradient((t) => mamlObjective(net, t, data, inner.innerLr, innerSteps), theta);
+      const err = relErr(meta, fd);
+      assert.ok(err < 1e-6, `seed ${seed}: relative error ${err}`);
+    }
+  });
+}
+
+test('tfjs nested autodiff (float32) matches the float64 reference to 1e-4, and differs from first order', async () => {
+  await initBackend(() => {});
+  for (const seed of [4, 5, 6]) {
+    const { net, theta, data, layout } = fixture(seed);
+    const reference = fdGradient((t) => mamlObjective(net, t, data, inner.innerLr, 1), theta);
+    const second = new Float64Array(net.size);
+    const first = new Float64Array(net.size);
+    autodiff.createAutodiffMetaGradient(layout, 'maml', inner)(theta, data, second);
+    autodiff.createAutodiffMetaGradient(layout, 'fomaml', inner)(theta, data, first);
+    const err = relErr(second, reference);
+    assert.ok(err <= 1e-4, `seed ${seed}: autodiff vs float64 reference: ${err}`);
+    // the Hessian term is far above float32 noise: the first-order gradient is measurably off
+    const foErr = relErr(first, reference);
+    assert.ok(foErr > 100 * err && foErr > 1e-3, `seed ${seed}: first-order differs by only ${foErr}`);
+  }
+  assert.equal(tf.memory().numTensors, 0);
+});
+
+test('first-order MAML equals the query gradient at the adapted parameters', () => {
+  const { net, theta, data } = fixture(7);
+  const ws = net.workspace(16);
+  const gs = new Float64Array(net.size);
+  net.lossAndGrad(theta, data.support.x, data.support.y, ws, gs);
+  const adapted = theta.map((v, j) => v - inner.innerLr * gs[j]);
+  const expected = new Float64Array(net.size);
+  net.lossAndGrad(adapted, data.query.x, data.query.y, ws, expected);
+  const meta = new Float64Array(net.size);
+  fomaml.createMetaGradient(net, inner)(theta, data, meta);
+  assert.deepEqual(Array.from(meta), Array.from(expected));
+});
+
+test('seedCompat equals the textbook meta-gradient plus the support gradient (both orders, both engines)', async () => {
+  await initBackend(() => {});
+  const { net, theta, data, layout } = fixture(8);
+  const ws = net.workspace(16);
+  const gs = new Float64Array(net.size);
+  net.lossAndGrad(theta, data.support.x, data.support.y, ws, gs);
+  for (const firstOrder of [false, true]) {
+    const textbook = new Float64Array(net.size);
+    const leaky = new Float64Array(net.size);
+    maml.createMetaGradient(net, { ...inner, firstOrder })(theta, data, textbook);
+    maml.createMetaGradient(net, { ...inner, firstOrder, seedCompat: true })(theta, data, leaky);
+    const expected = textbook.map((v, j) => v + gs[j]);
+    assert.ok(relErr(leaky, expected) < 1e-14, `firstOrder=${firstOrder}`);
+    const viaTf = new Float64Array(net.size);
+    autodiff.createAutodiffMetaGradient(layout, firstOrder ? 'fomaml' : 'maml', { ...inner, seedCompat: true })(theta, data, viaTf);
+    assert.ok(relErr(viaTf, expected) < 1e-4, `tfjs firstOrder=${firstOrder}: ${relErr(viaTf, expected)}`);
+  }
+});
+
+test('transfer follows the plain support-set gradient', () => {
+  const { net, theta, data } = fixture(9);
+  const out = new Float64Array(net.size);
+  const loss = transfer.createMetaGradient(net, inner)(theta, data, out);
+  const fd = fdGradient((t) => net.loss(t, data.support.x, data.support.y, net.workspace(16)), theta);
+  assert.ok(relErr(out, fd) < 1e-7);
+  assert.ok(loss > 0);
+});

@@ -1,0 +1,27 @@
+import * as assert from 'node:assert/strict';
+import { FastMlp, paramLayout, initParams, Rng, sampleTask, TaskData, ORIGINAL_TASKS } from '../lib/index';
+
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+/** A model, a task and its data, all from one seed. */
+export function fixture(seed: number, options = ORIGINAL_TASKS) {
+  const layout = paramLayout();
+  const rng = new Rng(seed);
+  const theta = initParams(rng);
+  const task = sampleTask(rng, options);
+  const data: TaskData = { support: task.supportSet(), query: task.querySet(rng) };
+  const net = new FastMlp(layout);
+  return { layout, rng, theta, task, data, net };
+}
+
+export function assertClose(actual: number, expected: number, tol: number, what: string): void {
+  assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected} (tol ${tol})`);
+}
