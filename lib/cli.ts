@@ -71,7 +71,7 @@ function trainCommand(args: string[]): void {
   };
   if (!ENGINES.includes(input.engine!)) fail('--engine', input.engine, ENGINES.join(' | '));
   const run = () => {
-    const result = train(input, { onProgress: terminalProgress(`train ${input.algo}`) });
+    const result = withFlagNames(() => train(input, { onProgress: terminalProgress(`train ${input.algo}`) }));
     saveCheckpoint(opts.out as string, result);
     const c = result.config;
     console.error(
@@ -84,14 +84,32 @@ function trainCommand(args: string[]): void {
   run();
 }
 
+/** Config names → the flags that set them, so an error names what the user typed. */
+const FLAG_OF: Record<string, string> = {
+  replicas: '--replicas', epochs: '--epochs', tasks: '--tasks', metaBatchSize: '--meta-batch', innerSteps: '--inner-steps',
+  innerLr: '--inner-lr', metaLr: '--meta-lr', seed: '--seed', algo: '--algo', engine: '--engine', steps: '--steps', lr: '--lr',
+};
+
+function withFlagNames<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof MamlInputError) {
+      const name = err.message.split(' ')[0];
+      if (FLAG_OF[name]) throw new MamlInputError(`${FLAG_OF[name]}${err.message.slice(name.length)}`);
+    }
+    throw err;
+  }
+}
+
 function evalCommand(args: string[]): void {
   const { positional, opts } = parse(args, { tasks: 'number', seed: 'number', steps: 'number', lr: 'number', json: 'flag' });
   if (positional.length !== 1) fail('checkpoint', positional.join(' ') || undefined, 'exactly one checkpoint file');
   const checkpoint = loadCheckpoint(positional[0]);
   const taskCount = (opts.tasks as number | undefined) ?? 1000;
   const seed = (opts.seed as number | undefined) ?? 1;
-  const tasks = makeTaskPool(taskCount, new Rng(seed, STREAM.heldOutTasks), checkpoint.config.taskOptions);
-  const result = evaluate(checkpoint.replicas, checkpoint.layout, tasks, { steps: opts.steps as number | undefined, lr: opts.lr as number | undefined });
+  const tasks = withFlagNames(() => makeTaskPool(taskCount, new Rng(seed, STREAM.heldOutTasks), checkpoint.config.taskOptions));
+  const result = withFlagNames(() => evaluate(checkpoint.replicas, checkpoint.layout, tasks, { steps: opts.steps as number | undefined, lr: opts.lr as number | undefined }));
   const num = (v: number) => (Number.isFinite(v) ? v : null);
   if (opts.json) {
     console.log(

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { findOneSidedTask, isOneSided, linspace, makeTaskPool, Rng, sampleTask, ORIGINAL_TASKS, PAPER_TASKS, taskOptions, MamlInputError } from '../lib/index';
+
+test('tasks follow the original distribution: A in [0.1, 5), phase in [0, 2π), x in [-5, 5)', () => {
+  const pool = makeTaskPool(2000, new Rng(3));
+  const amps = pool.map((t) => t.amplitude);
+  const phases = pool.map((t) => t.phase);
+  assert.ok(Math.min(...amps) >= 0.1 && Math.max(...amps) < 5);
+  assert.ok(Math.min(...phases) >= 0 && Math.max(...phases) < 2 * Math.PI);
+  // means of the uniform draws: (0.1 + 5)/2 = 2.55 and π, within 4 standard errors
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  assert.ok(Math.abs(mean(amps) - 2.55) < 4 * (4.9 / Math.sqrt(12)) / Math.sqrt(2000));
+  assert.ok(Math.abs(mean(phases) - Math.PI) < 4 * ((2 * Math.PI) / Math.sqrt(12)) / Math.sqrt(2000));
+  for (const t of pool.slice(0, 50)) for (const x of t.supportX) assert.ok(x >= -5 && x < 5);
+});
+
+test('support points are cached, query points are fresh, the test set is a 50-point linspace', () => {
+  const rng = new Rng(4);
+  const task = sampleTask(rng);
+  const a = task.supportSet();
+  const b = task.supportSet();
+  assert.equal(a.x.length, 10);
+  assert.deepEqual(Array.from(a.x), Array.from(b.x));
+  const q1 = task.querySet(rng);
+  const q2 = task.querySet(rng);
+  assert.notDeepEqual(Array.from(q1.x), Array.from(q2.x));
+  assert.equal(q1.x.length, 10);
+  const test = task.testSet();
+  assert.equal(test.x.length, 50);
+  assert.equal(test.x[0], -5);
+  assert.equal(test.x[49], 5);
+  assert.ok(Math.abs(test.x[1] - test.x[0] - 10 / 49) < 1e-12);
+  for (let i = 0; i < 50; i++) assert.ok(Math.abs(test.y[i] - task.amplitude * Math.sin(test.x[i] + task.phase)) < 1e-12);
+  assert.deepEqual(Array.from(linspace(0, 1, 3)), [0, 0.5, 1]);
+});
+
+test('task options: the MAML paper phase range and K are options', () => {
+  const pool = makeTaskPool(500, new Rng(5), { ...PAPER_TASKS, supportSize: 5 });
+  assert.ok(pool.every((t) => t.phase < Math.PI && t.supportX.length === 5));
+  assert.deepEqual(taskOptions(), { ...ORIGINAL_TASKS });
+});
+
+test('the one-sided example has all its support x on one side of 0', () => {
+  const task = findOneSidedTask(new Rng(6));
+  assert.ok(isOneSided(task));
+  const xs = Array.from(task.supportX);
+  assert.ok(xs.every((x) => x < 0) || xs.every((x) => x > 0));
+  assert.throws(() => findOneSidedTask(new Rng(6), { xRange: [1, 5] }), MamlInputError);
+});
+
+test('the generator is deterministic per (seed, stream) and streams differ', () => {
+  const draw = (seed: number, stream = 0) => {
+    const r = new Rng(seed, stream);
+    return Array.from({ length: 5 }, () => r.next());
+  };
+  assert.deepEqual(draw(42), draw(42));
+  assert.notDeepEqual(draw(42), draw(43));
+  assert.notDeepEqual(draw(42, 0), draw(42, 1));
+  const r = new Rng(1);
+  const xs = Array.from({ length: 20000 }, () => r.next());
+  assert.ok(xs.every((x) => x >= 0 && x < 1));
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  assert.ok(Math.abs(mean - 0.5) < 4 * Math.sqrt(1 / 12 / xs.length));
+});

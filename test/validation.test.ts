@@ -1,0 +1,81 @@
+/** Every bad input gets one clear error naming the value and what was expected. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { evaluate, makeTaskPool, paramLayout, Rng, train, taskOptions, initParams, MamlInputError, DivergedError, fitPredictions, sampleTask } from '../lib/index';
+
+function rejects(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof MamlInputError, `expected a MamlInputError, got ${err}`);
+    assert.match((err as Error).message, pattern);
+    return true;
+  });
+}
+
+const base = { algo: 'maml' as const, tasks: 5, epochs: 1 };
+
+test('negative or zero learning rates are rejected', () => {
+  rejects(() => train({ ...base, innerLr: -0.01 }), /^innerLr = -0\.01 is invalid: expected a finite number > 0$/);
+  rejects(() => train({ ...base, metaLr: 0 }), /^metaLr = 0 is invalid: expected a finite number > 0$/);
+  rejects(() => evaluate([initParams(new Rng(0))], paramLayout(), makeTaskPool(2, new Rng(0)), { lr: -1 }), /^lr = -1 is invalid/);
+});
+
+test('K = 0 is rejected', () => {
+  rejects(() => taskOptions({ supportSize: 0 }), /^supportSize \(K\) = 0 is invalid: expected an integer >= 1$/);
+  rejects(() => train({ ...base, taskOptions: { supportSize: 0 } }), /supportSize \(K\) = 0/);
+});
+
+test('tasks < 1 and replicas < 1 are rejected', () => {
+  rejects(() => train({ ...base, tasks: 0 }), /^tasks = 0 is invalid: expected an integer >= 1$/);
+  rejects(() => train({ ...base, replicas: 0 }), /^replicas = 0 is invalid/);
+  rejects(() => makeTaskPool(-3, new Rng(0)), /^tasks = -3 is invalid/);
+  rejects(() => train({ ...base, metaBatchSize: 1.5 }), /^metaBatchSize = 1\.5 is invalid/);
+  rejects(() => train({ ...base, innerSteps: 0 }), /^innerSteps = 0 is invalid/);
+});
+
+test('an unknown algorithm or engine is rejected', () => {
+  rejects(() => train({ ...base, algo: 'sgd' as never }), /^algo = "sgd" is invalid: expected one of maml, fomaml, transfer$/);
+  rejects(() => train({ ...base, engine: 'gpu' as never }), /^engine = "gpu" is invalid/);
+});
+
+test('NaN and Infinity are rejected everywhere', () => {
+  rejects(() => train({ ...base, innerLr: NaN }), /^innerLr = NaN is invalid: expected a finite number/);
+  rejects(() => train({ ...base, metaLr: Infinity }), /^metaLr = Infinity is invalid/);
+  rejects(() => train({ ...base, seed: NaN }), /^seed = NaN is invalid/);
+  rejects(() => taskOptions({ amplitudeRange: [0.1, NaN] }), /^amplitudeRange\[1\] = NaN is invalid/);
+  rejects(() => new Rng(-1), /^seed = -1 is invalid/);
+});
+
+test('an amplitude range with min > max is rejected', () => {
+  rejects(() => taskOptions({ amplitudeRange: [5, 0.1] }), /^amplitudeRange = \[5,0\.1\] is invalid: expected min <= max$/);
+});
+
+test('parameters of the wrong shape are rejected', () => {
+  const layout = paramLayout();
+  rejects(() => evaluate([new Float64Array(10)], layout, makeTaskPool(2, new Rng(0))), /^replicas\[0\] length = 10 is invalid: expected 1761 parameters/);
+  rejects(() => paramLayout([2, 40, 1]), /^layerSizes = \[2,40,1\] is invalid/);
+  rejects(() => fitPredictions(initParams(new Rng(0)), layout, sampleTask(new Rng(0)), [-1]), /^fits\[0\] = -1 is invalid/);
+});
+
+test('seedCompat on transfer is rejected', () => {
+  rejects(() => train({ algo: 'transfer', tasks: 5, seedCompat: true }), /^seedCompat = true is invalid/);
+});
+
+test('a run whose loss becomes NaN stops with a clear error', () => {
+  // an absurd meta learning rate makes the parameters overflow within a few tasks
+  assert.throws(
+    () => train({ algo: 'maml', tasks: 50, epochs: 1, metaLr: 1e200 }),
+    (err: unknown) => err instanceof DivergedError && /^the loss became (NaN|Infinity) at replica 0, epoch 1, task \d+/.test((err as Error).message),
+  );
+});
+
+test('evaluation counts diverged tasks instead of returning NaN', () => {
+  const layout = paramLayout();
+  const tasks = makeTaskPool(20, new Rng(9));
+  const result = evaluate([initParams(new Rng(0))], layout, tasks, { steps: 30, lr: 5 });
+  const last = result.summary[30];
+  assert.ok(last.diverged > 0, 'lr 5 should diverge on some tasks');
+  // the median of 20 values is +inf exactly when at least 10 of them diverged
+  assert.equal(last.median === Infinity, last.diverged >= 10);
+  assert.ok(Number.isFinite(last.mean) || last.n === 0);
+  assert.equal(last.n + last.diverged, 20);
+});
