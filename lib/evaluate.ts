@@ -168,3 +168,14 @@ export function fitPredictions(theta: Float64Array, layout: ParamLayout, task: S
   }
   return { x: test.x, predictions };
 }
+
+/**
+ * Paired per-task differences a − b at every step (both evaluated on the same tasks), with
+ * their mean and 95% CI: the precise way to compare two models, since task difficulty cancels.
+ */
+export function pairedDifference(a: EvalResult, b: EvalResult): StepSummary[] {
+  if (a.tasks !== b.tasks || a.steps.length !== b.steps.length) {
+    fail('paired results', `${a.tasks} vs ${b.tasks} tasks`, 'two evaluations on the same tasks and steps');
+  }
+  return a.steps.map((k) => summarize(a.perTask[k].map((v, t) => v - b.perTask[k][t]), k));
+}

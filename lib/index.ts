@@ -16,3 +16,5 @@ export * as fomaml from './algorithms/fomaml';
 export * as transfer from './algorithms/transfer';
 export * as autodiff from './autodiff';
 export { initBackend, BACKENDS } from './backend';
+export * from './experiment';
+export * from './charts';

@@ -1,0 +1,93 @@
+/**
+ * What the notebooks share: the experiment's scale (the original's recipe, or a quick one for
+ * tests), held-out tasks, random baselines, and training that reuses saved checkpoints.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { configKey, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { initParams, paramLayout } from './params';
+import { Rng, STREAM } from './rng';
+import { makeTaskPool, SineTask, SineTaskOptions } from './sineTask';
+import { Progress, resolveTrainConfig, train, TrainConfigInput, TrainResult } from './train';
+import { checkOneOf } from './validate';
+
+export interface Scale {
+  name: 'full' | 'quick';
+  /** training task pool (the original: 10,000) */
+  trainTasks: number;
+  /** held-out tasks (the original: 1,000) */
+  testTasks: number;
+  /** models trained per algorithm (the original: 5) */
+  replicas: number;
+  /** epochs of MAML / first-order MAML (the original: 4) */
+  epochs: number;
+  /** tasks drawn for "the average over tasks" (the original: 10,000) */
+  averageTasks: number;
+}
+
+export const SCALES: Record<Scale['name'], Scale> = {
+  full: { name: 'full', trainTasks: 10_000, testTasks: 1_000, replicas: 5, epochs: 4, averageTasks: 10_000 },
+  quick: { name: 'quick', trainTasks: 5_000, testTasks: 200, replicas: 2, epochs: 4, averageTasks: 2_000 },
+};
+
+/** MAML_SCALE=full (default) or quick. */
+export function currentScale(): Scale {
+  const name = process.env.MAML_SCALE === undefined || process.env.MAML_SCALE === '' ? 'full' : process.env.MAML_SCALE;
+  return SCALES[checkOneOf('MAML_SCALE', name, ['full', 'quick'] as const)];
+}
+
+/** The training config of an algorithm at a scale (everything else: the original's defaults). */
+export function recipe(algo: TrainConfigInput['algo'], scale: Scale, extra: Partial<TrainConfigInput> = {}): TrainConfigInput {
+  return {
+    algo,
+    tasks: scale.trainTasks,
+    replicas: algo === 'transfer' ? 1 : scale.replicas,
+    epochs: algo === 'transfer' ? 1 : scale.epochs,
+    seed: 0,
+    ...extra,
+  };
+}
+
+/** The project root: the nearest folder above the working directory with this package.json. */
+export function projectRoot(from = process.cwd()): string {
+  let dir = path.resolve(from);
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'maml-sine') return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(from);
+    dir = up;
+  }
+}
+
+/** Where checkpoints live: MAML_CHECKPOINTS, else checkpoints/ in the project. */
+export function checkpointDir(): string {
+  return process.env.MAML_CHECKPOINTS || path.join(projectRoot(), 'checkpoints');
+}
+
+/**
+ * Train, or load the checkpoint of exactly this config if an earlier run (or notebook) saved
+ * one. Checkpoints are named by algorithm and a hash of the whole config.
+ */
+export function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Progress) => void): TrainResult & { file: string; cached: boolean } {
+  const config = resolveTrainConfig(input);
+  const file = path.join(checkpointDir(), `${config.algo}${config.seedCompat ? '-seedcompat' : ''}-${configKey(config)}.json`);
+  if (fs.existsSync(file)) {
+    const ck = loadCheckpoint(file);
+    const total = config.replicas * config.epochs * config.tasks;
+    return { config: ck.config, layout: ck.layout, replicas: ck.replicas, history: ck.history, elapsedMs: ck.elapsedMs, msPerTask: ck.elapsedMs / total, file, cached: true };
+  }
+  const result = train(config, { onProgress });
+  saveCheckpoint(file, result);
+  return { ...result, file, cached: false };
+}
+
+/** The held-out tasks every notebook evaluates on (SINE_TEST), from their own seed stream. */
+export function heldOutTasks(count: number, seed = 1, options: Partial<SineTaskOptions> = {}): SineTask[] {
+  return makeTaskPool(count, new Rng(seed, STREAM.heldOutTasks), options);
+}
+
+/** Randomly initialised models (the original's `SineModel()` baseline). */
+export function randomModels(count = 1, seed = 0, layerSizes = paramLayout().layerSizes): Float64Array[] {
+  return Array.from({ length: count }, (_, i) => initParams(new Rng(seed + i, STREAM.randomInit), layerSizes));
+}

@@ -1,0 +1,119 @@
+/**
+ * npm run report: execute every notebook, sign the executed copies and export them as HTML.
+ *
+ *   npm run report [-- --out DIR] [-- --only 01,04]
+ *
+ * Installs the tslab Jupyter kernel for this project when it is missing, runs each notebook
+ * from a fresh kernel (notebooks/NN-*.ipynb -> DIR/NN-*.ipynb, signed so the classic notebook
+ * shows its charts), exports DIR/NN-*.html with an offline template, and writes DIR/index.html.
+ * A failing cell stops the run with the cell and its error, and exit code 1.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { currentScale, projectRoot } from '../lib/experiment';
+import { escapeHtml } from '../lib/display';
+import { writeFileAtomic } from '../lib/checkpoint';
+
+const PYTHON = '/usr/bin/python3';
+const root = projectRoot(__dirname);
+
+function run(cmd: string, args: string[], what: string): string {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout ?? '');
+    process.stderr.write(r.stderr ?? '');
+    throw new Error(`${what} failed (exit ${r.status ?? r.signal})`);
+  }
+  return r.stdout;
+}
+
+function checkPrerequisites(): void {
+  const r = spawnSync(PYTHON, ['-c', 'import nbclient, nbconvert, nbformat, ipykernel'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(`${PYTHON} cannot import nbclient/nbconvert/nbformat (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}): run 'bash scripts/setup.sh' first`);
+  }
+}
+
+/** Register the tslab kernel (pointing at this project's tslab) unless it already is. */
+function ensureKernel(): void {
+  const tslab = path.join(root, 'node_modules', '.bin', 'tslab');
+  const probe = spawnSync(PYTHON, ['-c', "from jupyter_client.kernelspec import KernelSpecManager as K; print(K().get_kernel_spec('tslab').argv[0])"], { encoding: 'utf8' });
+  if (probe.status === 0 && probe.stdout.trim() === tslab) return;
+  console.error(`report: registering the tslab kernel (${tslab})`);
+  run(tslab, ['install', `--python=${PYTHON}`, `--binary=${tslab}`, '--user'], 'tslab install');
+}
+
+function copyAssets(out: string): void {
+  const assets = path.join(out, 'assets');
+  fs.mkdirSync(assets, { recursive: true });
+  fs.copyFileSync(require.resolve('plotly.js-dist/plotly.js'), path.join(assets, 'plotly.js'));
+  fs.cpSync(path.join(path.dirname(require.resolve('katex/package.json')), 'dist'), path.join(assets, 'katex'), { recursive: true });
+}
+
+function notebookTitle(file: string): string {
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const first = nb.cells.find((c: { cell_type: string }) => c.cell_type === 'markdown');
+  const source = Array.isArray(first?.source) ? first.source.join('') : String(first?.source ?? '');
+  return (source.match(/^#\s+(.*)$/m)?.[1] ?? path.basename(file)).trim();
+}
+
+function parseArgs(argv: string[]): { out: string; only: string[] | null } {
+  let out = path.join(root, 'reports');
+  let only: string[] | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out') out = path.resolve(argv[++i] ?? '');
+    else if (argv[i] === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
+    else throw new Error(`unknown argument ${JSON.stringify(argv[i])}: expected --out DIR or --only 01,02`);
+  }
+  return { out, only };
+}
+
+function main(): void {
+  const { out, only } = parseArgs(process.argv.slice(2));
+  const scale = currentScale();
+  const notebooks = fs
+    .readdirSync(path.join(root, 'notebooks'))
+    .filter((f) => /^\d\d-.*\.ipynb$/.test(f) && (only === null || only.includes(f.slice(0, 2))))
+    .sort();
+  if (notebooks.length === 0) {
+    console.log('no notebooks yet');
+    return;
+  }
+  checkPrerequisites();
+  ensureKernel();
+  fs.mkdirSync(out, { recursive: true });
+  copyAssets(out);
+  const start = Date.now();
+  const done: { file: string; title: string; seconds: number }[] = [];
+  for (const file of notebooks) {
+    const t0 = Date.now();
+    const src = path.join(root, 'notebooks', file);
+    const executed = path.join(out, file);
+    console.error(`report: executing ${file} (scale ${scale.name})`);
+    run(PYTHON, [path.join(root, 'scripts', 'execute_notebook.py'), src, executed], `executing ${file}`);
+    run(PYTHON, ['-m', 'nbconvert', '--to', 'html', '--template', 'maml-sine',
+      `--TemplateExporter.extra_template_basedirs=${path.join(root, 'scripts', 'nbconvert')}`,
+      '--output-dir', out, executed], `exporting ${file} to HTML`);
+    done.push({ file, title: notebookTitle(src), seconds: (Date.now() - t0) / 1000 });
+  }
+  const seconds = (Date.now() - start) / 1000;
+  const rows = done
+    .map((d) => `<li><a href="${escapeHtml(d.file.replace(/\.ipynb$/, '.html'))}">${escapeHtml(d.title)}</a> <small>(${d.seconds.toFixed(0)} s; <a href="${escapeHtml(d.file)}">executed notebook</a>)</small></li>`)
+    .join('\n');
+  writeFileAtomic(
+    path.join(out, 'index.html'),
+    `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>maml-sine reports</title>\n` +
+      `<style>body{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.5}</style></head><body>\n` +
+      `<h1>maml-sine: MAML on sine regression</h1>\n<p>Executed ${new Date().toISOString()} at scale <b>${scale.name}</b> ` +
+      `(${scale.replicas} models, ${scale.trainTasks} training tasks, ${scale.testTasks} held-out tasks) in ${seconds.toFixed(0)} s.</p>\n<ol>\n${rows}\n</ol>\n</body></html>\n`,
+  );
+  console.log(`reports: ${done.length} notebooks in ${seconds.toFixed(0)} s -> ${path.join(out, 'index.html')}`);
+}
+
+try {
+  main();
+} catch (err) {
+  console.error(`report: ${(err as Error).message}`);
+  process.exit(1);
+}
