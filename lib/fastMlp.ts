@@ -69,20 +69,42 @@ export class FastMlp {
       const bo = this.bOff[l];
       const a = ws.acts[l];
       const z = ws.pre[l];
-      const next = l < L - 1 ? ws.acts[l + 1] : null;
+      // Accumulate column by column over the inputs, skipping inputs the ReLU below set to 0
+      // (about half of them): wT is this layer's weight matrix transposed, [in, out].
+      const wT = this.transposed(theta, l);
       for (let s = 0; s < n; s++) {
         const as = s * nIn;
         const zs = s * nOut;
-        for (let o = 0; o < nOut; o++) {
-          let sum = theta[bo + o];
-          const w = wo + o * nIn;
-          for (let i = 0; i < nIn; i++) sum += theta[w + i] * a[as + i];
-          z[zs + o] = sum;
-          if (next !== null) next[zs + o] = sum > 0 ? sum : 0;
+        for (let o = 0; o < nOut; o++) z[zs + o] = theta[bo + o];
+        for (let i = 0; i < nIn; i++) {
+          const ai = a[as + i];
+          if (ai === 0) continue;
+          const col = i * nOut;
+          for (let o = 0; o < nOut; o++) z[zs + o] += wT[col + o] * ai;
         }
+      }
+      if (l < L - 1) {
+        const next = ws.acts[l + 1];
+        for (let k = 0; k < n * nOut; k++) next[k] = z[k] > 0 ? z[k] : 0;
       }
     }
     return ws.pre[L - 1].subarray(0, n);
+  }
+
+  private readonly wT: Float64Array[] = [];
+
+  /** Layer l's weights as [in, out] (a scratch copy, rewritten at every call). */
+  private transposed(theta: Float64Array, l: number): Float64Array {
+    const nIn = this.sizes[l];
+    const nOut = this.sizes[l + 1];
+    const wo = this.wOff[l];
+    let wT = this.wT[l];
+    if (wT === undefined) wT = this.wT[l] = new Float64Array(nIn * nOut);
+    for (let o = 0; o < nOut; o++) {
+      const row = wo + o * nIn;
+      for (let i = 0; i < nIn; i++) wT[i * nOut + o] = theta[row + i];
+    }
+    return wT;
   }
 
   /** Mean squared error on (x, y) without gradients. */

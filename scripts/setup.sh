@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel python3-nbformat chromium fonts-liberation)
+APT_PACKAGES=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel python3-nbformat chromium fonts-liberation fonts-noto-cjk)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -135,3 +135,29 @@ test('transfer follows the plain support-set gradient', () => {
   assert.ok(relErr(out, fd) < 1e-7);
   assert.ok(loss > 0);
 });
+
+test('the fast engine and tfjs autodiff give the same meta-gradients to 1e-5 (all algorithms, 1 and 2 inner steps)', async () => {
+  await initBackend(() => {});
+  for (const seed of [21, 22]) {
+    const { net, theta, data, layout } = fixture(seed);
+    for (const innerSteps of [1, 2]) {
+      for (const seedCompat of [false, true]) {
+        const opts = { innerLr: 0.01, innerSteps, seedCompat };
+        const cases: [string, (o: Float64Array) => number, (o: Float64Array) => number][] = [
+          ['maml', (o) => maml.createMetaGradient(net, { ...opts, firstOrder: false })(theta, data, o), (o) => autodiff.createAutodiffMetaGradient(layout, 'maml', opts)(theta, data, o)],
+          ['fomaml', (o) => fomaml.createMetaGradient(net, opts)(theta, data, o), (o) => autodiff.createAutodiffMetaGradient(layout, 'fomaml', opts)(theta, data, o)],
+        ];
+        if (!seedCompat) cases.push(['transfer', (o) => transfer.createMetaGradient(net, opts)(theta, data, o), (o) => autodiff.createAutodiffMetaGradient(layout, 'transfer', opts)(theta, data, o)]);
+        for (const [name, fast, viaTf] of cases) {
+          const a = new Float64Array(net.size);
+          const b = new Float64Array(net.size);
+          const lossA = fast(a);
+          const lossB = viaTf(b);
+          assert.ok(relErr(b, a) < 1e-5, `${name} seed ${seed} steps ${innerSteps} seedCompat ${seedCompat}: ${relErr(b, a)}`);
+          assert.ok(Math.abs(lossA - lossB) < 1e-5 * Math.max(1, lossA));
+        }
+      }
+    }
+  }
+  assert.equal(tf.memory().numTensors, 0);
+});

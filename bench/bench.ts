@@ -1,0 +1,99 @@
+/**
+ * npm run bench [-- --quick] [-- --runs 5] [-- --no-recipe] [-- --no-pytorch]
+ *
+ * Prints, for MAML, first-order MAML and transfer: ms per task of each path the library has
+ * (the fast float64 engine and the tfjs autodiff path), the PyTorch original run in the same
+ * invocation (../shared/reference, when /usr/bin/python3 has torch), the ratio to the
+ * arithmetic bound, the full recipe's wall time, peak RSS and the tfjs tensor count.
+ * Every figure is the median of several runs.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, projectRoot, train, AlgoName, EngineName } from '../lib/index';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const runsArg = args.indexOf('--runs');
+const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 1 : 5;
+const ALGOS: AlgoName[] = ['maml', 'fomaml', 'transfer'];
+/**
+ * Arithmetic bound per task (../shared/notes/speed.md): dense FLOPs of one meta-update of the
+ * 1-40-40-1 MLP with K = 10 support and 10 query points (431 / 229 / 124 kFLOP) at ~3 GFLOP/s.
+ */
+const BOUND_MS: Record<AlgoName, number> = { maml: 0.14, fomaml: 0.08, transfer: 0.04 };
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function msPerTask(algo: AlgoName, engine: EngineName, tasks: number): number {
+  return median(Array.from({ length: RUNS }, (_, i) => train({ algo, engine, tasks, epochs: 1, seed: i }).msPerTask));
+}
+
+/** The PyTorch original (seed_ref.py, one thread), median ms/task of RUNS runs, or null. */
+function pytorchMsPerTask(algo: AlgoName, tasks: number): number | null {
+  const ref = path.join(projectRoot(__dirname), '..', 'shared', 'reference', 'seed_ref.py');
+  if (!fs.existsSync(ref) || spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) return null;
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = spawnSync('/usr/bin/python3', [ref, '--algo', algo, '--tasks', String(tasks), '--seed', String(i), '--threads', '1'], { cwd: path.dirname(ref), encoding: 'utf8' });
+    const m = /ms_per_task=([\d.]+)/.exec(r.stdout);
+    if (r.status !== 0 || !m) throw new Error(`PyTorch reference failed: ${r.stderr.slice(-500)}`);
+    times.push(Number(m[1]));
+  }
+  return median(times);
+}
+
+const fmt = (v: number | null, digits = 3) => (v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
+
+async function main() {
+  const backend = await initBackend(() => {});
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`maml-sine benchmark: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, tfjs ${tf.version.tfjs} (${backend} backend for autodiff)`);
+  console.log(`each figure: median of ${RUNS} run(s); one task = one meta-update of one 1-40-40-1 model (K = 10 support, 10 query points)\n`);
+
+  train({ algo: 'maml', tasks: quick ? 200 : 2000, epochs: 1 }); // JIT warm-up
+  const fastTasks = quick ? 500 : 5000;
+  const autodiffTasks = quick ? 30 : 300;
+  const torchTasks = quick ? 200 : 2000;
+  const withTorch = !args.includes('--no-pytorch') && !quick;
+  console.log(`| algorithm | fast engine ms/task | autodiff (${backend}) ms/task | PyTorch original ms/task | PyTorch / fast | autodiff / fast | fast / arithmetic bound |`);
+  console.log('|---|---|---|---|---|---|---|');
+  const fastMs: Record<string, number> = {};
+  for (const algo of ALGOS) {
+    const fast = msPerTask(algo, 'fast', fastTasks);
+    const autodiff = msPerTask(algo, 'autodiff', autodiffTasks);
+    const torch = withTorch ? pytorchMsPerTask(algo, torchTasks) : null;
+    fastMs[algo] = fast;
+    console.log(`| ${algo} | ${fmt(fast)} | ${fmt(autodiff)} | ${fmt(torch)} | ${torch === null ? 'n/a' : fmt(torch / fast, 1) + 'x'} | ${fmt(autodiff / fast, 1)}x | ${fmt(fast / BOUND_MS[algo], 2)} (bound ${BOUND_MS[algo]} ms) |`);
+  }
+  if (!withTorch) console.log(quick ? '\n(PyTorch column skipped in --quick)' : '\n(PyTorch column: /usr/bin/python3 with torch, or ../shared/reference, not found)');
+
+  if (!args.includes('--no-recipe')) {
+    const tasks = quick ? 1000 : 10_000;
+    const recipeRuns = quick ? 1 : Math.min(RUNS, 3);
+    const walls: number[] = [];
+    for (let i = 0; i < recipeRuns; i++) {
+      const start = performance.now();
+      train({ algo: 'maml', replicas: 5, epochs: 4, tasks });
+      train({ algo: 'fomaml', replicas: 5, epochs: 4, tasks });
+      train({ algo: 'transfer', replicas: 1, epochs: 1, tasks });
+      walls.push((performance.now() - start) / 1000);
+    }
+    console.log(`\nfull recipe${quick ? ' (quick: 1,000-task pool)' : ''}: 5 models x 4 epochs x ${tasks} tasks of MAML, the same of first-order MAML, transfer over ${tasks} tasks, fast engine, one core`);
+    console.log(`| runs | wall time, median | min | max | target |`);
+    console.log('|---|---|---|---|---|');
+    console.log(`| ${recipeRuns} | ${median(walls).toFixed(1)} s | ${Math.min(...walls).toFixed(1)} s | ${Math.max(...walls).toFixed(1)} s | <= 90 s |`);
+  }
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(`\npeak RSS of this process: ${rssMb.toFixed(0)} MB (target <= 400 MB); tfjs tensors allocated at the end: ${tf.memory().numTensors}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
