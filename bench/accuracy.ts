@@ -7,7 +7,7 @@
  * (single models differ by 2x), so every training seed's 5-model average is shown, then the
  * mean over seeds. Checkpoints are reused (checkpoints/), so a second run only evaluates.
  */
-import { evaluate, heldOutTasks, randomModels, recipe, SCALES, trainOrLoad, TrainConfigInput, paramLayout, EvalResult } from '../lib/index';
+import { evaluateParallel, heldOutTasks, randomModels, recipe, SCALES, trainOrLoad, TrainConfigInput, paramLayout, EvalResult } from '../lib/index';
 
 /** PyTorch reference, mean ± 95% CI at k = 0, 1, 5, 10 (../shared/reference/README.md). */
 const REFERENCE: Record<string, [number, number][]> = {
@@ -35,6 +35,7 @@ const variants: [string, TrainConfigInput | null, number][] = [
   ['random init', null, 0.01],
 ];
 
+async function main() {
 const cell = (m: number, h: number) => `${m.toFixed(3)} ± ${h.toFixed(3)}`;
 console.log(`full recipe, 1,000 held-out tasks, training seeds ${seeds.join(', ')}; mean test MSE ± 95% CI over tasks (models averaged per task)\n`);
 console.log('| model | training seed | ' + K.map((k) => `k=${k}`).join(' | ') + ' | per-model k=10 (min..max) | train s |');
@@ -46,11 +47,11 @@ for (const [name, config, lr] of variants) {
     let result: EvalResult;
     let trainSeconds = '';
     if (config === null) {
-      result = evaluate(randomModels(5, seed * 5), layout, tasks, { steps: 10, lr });
+      result = await evaluateParallel(randomModels(5, seed * 5), layout, tasks, { steps: 10, lr });
     } else {
-      const trained = trainOrLoad({ ...config, seed }, undefined);
+      const trained = await trainOrLoad({ ...config, seed });
       trainSeconds = (trained.elapsedMs / 1000).toFixed(0) + (trained.cached ? ' (cached)' : '');
-      result = evaluate(trained.replicas, layout, tasks, { steps: 10, lr });
+      result = await evaluateParallel(trained.replicas, layout, tasks, { steps: 10, lr });
     }
     means[name].push(K.map((k) => result.summary[k].mean));
     const per10 = result.perReplica.map((r) => r[10]);
@@ -65,3 +66,9 @@ for (const [name] of variants) {
   const ref = REFERENCE[name];
   console.log(`| ${name} | ${K.map((_, j) => `${avg[j].toFixed(3)} / ${cell(ref[j][0], ref[j][1])} ${Math.abs(avg[j] - ref[j][0]) <= ref[j][1] ? '(inside)' : '(outside)'}`).join(' | ')} |`);
 }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -106,41 +106,65 @@ export function summarize(values: ArrayLike<number>, step = 0): StepSummary {
  * Evaluate one or more replicas of a model on held-out tasks. Per task the MSE is averaged
  * over replicas (as the PyTorch reference does), then summarised over tasks.
  */
-export function evaluate(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Partial<EvalOptions> = {}): EvalResult {
-  const { steps, lr } = checkEvalOptions(options);
+/** Validates an evaluation's inputs; returns the resolved options. */
+export function checkEvaluation(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Partial<EvalOptions>): EvalOptions {
+  const resolved = checkEvalOptions(options);
   if (!Array.isArray(replicas) || replicas.length < 1) fail('replicas', replicas?.length, 'at least one parameter vector');
   if (!Array.isArray(tasks) || tasks.length < 1) fail('tasks', tasks?.length, 'at least one task');
   replicas.forEach((r, i) => {
     if (r.length !== layout.size) fail(`replicas[${i}] length`, r.length, `${layout.size} parameters for layers [${layout.layerSizes}]`);
   });
-  const net = new FastMlp(layout);
-  const adapter = new Adapter(net, capacityFor(tasks));
-  const perTask = Array.from({ length: steps + 1 }, () => new Float64Array(tasks.length));
-  const replicaSums = replicas.map(() => new Float64Array(steps + 1));
-  const replicaCounts = replicas.map(() => new Float64Array(steps + 1));
-  const curve = new Float64Array(steps + 1);
+  return resolved;
+}
+
+/**
+ * The raw curves: curves[r][t * (steps + 1) + k] is replica r's test MSE on task t after k
+ * steps. Independent per task, so a task list can be split across workers and joined again.
+ */
+export function adaptationCurves(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: EvalOptions): Float64Array[] {
+  const { steps, lr } = options;
+  const adapter = new Adapter(new FastMlp(layout), capacityFor(tasks));
+  const curves = replicas.map(() => new Float64Array(tasks.length * (steps + 1)));
   for (let t = 0; t < tasks.length; t++) {
     for (let r = 0; r < replicas.length; r++) {
-      adapter.curve(replicas[r], tasks[t], steps, lr, curve);
-      for (let k = 0; k <= steps; k++) {
-        perTask[k][t] += curve[k] / replicas.length;
-        if (Number.isFinite(curve[k])) {
-          replicaSums[r][k] += curve[k];
-          replicaCounts[r][k] += 1;
+      adapter.curve(replicas[r], tasks[t], steps, lr, curves[r].subarray(t * (steps + 1), (t + 1) * (steps + 1)));
+    }
+  }
+  return curves;
+}
+
+/** Summaries from raw curves: replicas averaged per task, then mean ± CI over tasks per step. */
+export function summarizeCurves(curves: Float64Array[], taskCount: number, options: EvalOptions): EvalResult {
+  const { steps, lr } = options;
+  const width = steps + 1;
+  const perTask = Array.from({ length: width }, () => new Float64Array(taskCount));
+  const perReplica = curves.map((curve) => {
+    const sums = new Float64Array(width);
+    const counts = new Float64Array(width);
+    for (let t = 0; t < taskCount; t++) {
+      for (let k = 0; k < width; k++) {
+        const v = curve[t * width + k];
+        perTask[k][t] += v / curves.length;
+        if (Number.isFinite(v)) {
+          sums[k] += v;
+          counts[k] += 1;
         }
       }
     }
-  }
-  const stepList = Array.from({ length: steps + 1 }, (_, k) => k);
-  return {
-    steps: stepList,
-    lr,
-    tasks: tasks.length,
-    replicas: replicas.length,
-    perTask,
-    perReplica: replicaSums.map((sums, r) => Array.from(sums, (s, k) => s / replicaCounts[r][k])),
-    summary: stepList.map((k) => summarize(perTask[k], k)),
-  };
+    return Array.from(sums, (s, k) => s / counts[k]);
+  });
+  const stepList = Array.from({ length: width }, (_, k) => k);
+  return { steps: stepList, lr, tasks: taskCount, replicas: curves.length, perTask, perReplica, summary: stepList.map((k) => summarize(perTask[k], k)) };
+}
+
+/**
+ * Evaluate one or more replicas of a model on held-out tasks. Per task the MSE is averaged
+ * over replicas (as the PyTorch reference does), then summarised over tasks.
+ * (evaluateParallel in parallel.ts gives the same numbers using several cores.)
+ */
+export function evaluate(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Partial<EvalOptions> = {}): EvalResult {
+  const resolved = checkEvaluation(replicas, layout, tasks, options);
+  return summarizeCurves(adaptationCurves(replicas, layout, tasks, resolved), tasks.length, resolved);
 }
 
 /** Predictions on the test points after each requested number of SGD steps (for fit plots). */

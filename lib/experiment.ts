@@ -8,7 +8,8 @@ import { configKey, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { initParams, paramLayout } from './params';
 import { Rng, STREAM } from './rng';
 import { makeTaskPool, SineTask, SineTaskOptions } from './sineTask';
-import { Progress, resolveTrainConfig, train, TrainConfigInput, TrainResult } from './train';
+import { trainParallel } from './parallel';
+import { Progress, resolveTrainConfig, TrainConfigInput, TrainResult } from './train';
 import { checkOneOf } from './validate';
 
 export interface Scale {
@@ -66,10 +67,10 @@ export function checkpointDir(): string {
 }
 
 /**
- * Train, or load the checkpoint of exactly this config if an earlier run (or notebook) saved
- * one. Checkpoints are named by algorithm and a hash of the whole config.
+ * Train (on all cores), or load the checkpoint of exactly this config if an earlier run (or
+ * notebook) saved one. Checkpoints are named by algorithm and a hash of the whole config.
  */
-export function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Progress) => void): TrainResult & { file: string; cached: boolean } {
+export async function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Progress) => void): Promise<TrainResult & { file: string; cached: boolean }> {
   const config = resolveTrainConfig(input);
   const file = path.join(checkpointDir(), `${config.algo}${config.seedCompat ? '-seedcompat' : ''}-${configKey(config)}.json`);
   if (fs.existsSync(file)) {
@@ -77,7 +78,7 @@ export function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Progress) 
     const total = config.replicas * config.epochs * config.tasks;
     return { config: ck.config, layout: ck.layout, replicas: ck.replicas, history: ck.history, elapsedMs: ck.elapsedMs, msPerTask: ck.elapsedMs / total, file, cached: true };
   }
-  const result = train(config, { onProgress });
+  const result = await trainParallel(config, { onProgress });
   saveCheckpoint(file, result);
   return { ...result, file, cached: false };
 }

@@ -18,3 +18,4 @@ export * as autodiff from './autodiff';
 export { initBackend, BACKENDS } from './backend';
 export * from './experiment';
 export * from './charts';
+export * from './parallel';

@@ -1,0 +1,46 @@
+/**
+ * The body of a worker thread (see parallel.ts): trains some replicas of a config, or computes
+ * adaptation curves for a slice of tasks, and posts the results back.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { adaptationCurves } from './evaluate';
+import { paramLayout } from './params';
+import { SineTask } from './sineTask';
+import { trainingPool, trainReplica } from './train';
+import type { WorkerJob, WorkerReply } from './parallel';
+
+function tasksFrom(specs: NonNullable<WorkerJob['tasks']>): SineTask[] {
+  return specs.map((t) => new SineTask(t.amplitude, t.phase, Float64Array.from(t.supportX), t.options));
+}
+
+function run(job: WorkerJob): void {
+  const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(reply, transfer);
+  if (job.kind === 'train') {
+    const pool = job.tasks ? tasksFrom(job.tasks) : trainingPool(job.config);
+    for (const replica of job.replicaIds) {
+      let pending = 0;
+      let lossSum = 0;
+      const { theta, history } = trainReplica(job.config, replica, pool, (loss) => {
+        pending++;
+        lossSum += loss;
+        if (pending === job.progressEvery) {
+          post({ kind: 'progress', replica, tasks: pending, lossSum });
+          pending = 0;
+          lossSum = 0;
+        }
+      });
+      if (pending > 0) post({ kind: 'progress', replica, tasks: pending, lossSum });
+      post({ kind: 'replica', replica, theta, history }, [theta.buffer as ArrayBuffer]);
+    }
+  } else {
+    const curves = adaptationCurves(job.models, paramLayout(job.layerSizes), tasksFrom(job.tasks!), job.options);
+    post({ kind: 'curves', curves }, curves.map((c) => c.buffer as ArrayBuffer));
+  }
+  post({ kind: 'done' });
+}
+
+try {
+  run(workerData as WorkerJob);
+} catch (err) {
+  parentPort!.postMessage({ kind: 'error', name: (err as Error).name, message: (err as Error).message } satisfies WorkerReply);
+}

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { evaluate, evaluateParallel, heldOutTasks, paramLayout, randomModels, train, trainParallel, DivergedError, MamlInputError } from '../lib/index';
+
+test('trainParallel gives exactly the parameters of train()', async () => {
+  const config = { algo: 'maml' as const, tasks: 200, epochs: 2, replicas: 3, seed: 7 };
+  const serial = train(config);
+  let last = 0;
+  const parallel = await trainParallel(config, { workers: 2, onProgress: (p) => (last = p.done) });
+  assert.equal(last, 3 * 2 * 200, 'progress reaches the total');
+  for (let r = 0; r < 3; r++) assert.deepEqual(Array.from(parallel.replicas[r]), Array.from(serial.replicas[r]), `replica ${r}`);
+  assert.deepEqual(parallel.history, serial.history);
+});
+
+test('evaluateParallel gives exactly the numbers of evaluate()', async () => {
+  const layout = paramLayout();
+  const tasks = heldOutTasks(37);
+  const models = randomModels(2);
+  const serial = evaluate(models, layout, tasks, { steps: 5 });
+  const parallel = await evaluateParallel(models, layout, tasks, { steps: 5 }, 3);
+  assert.deepEqual(parallel.perTask.map((a) => Array.from(a)), serial.perTask.map((a) => Array.from(a)));
+  assert.deepEqual(parallel.summary, serial.summary);
+  assert.deepEqual(parallel.perReplica, serial.perReplica);
+});
+
+test('errors inside workers arrive with their type and message', async () => {
+  await assert.rejects(trainParallel({ algo: 'maml', tasks: 50, epochs: 1, replicas: 2, metaLr: 1e200 }, { workers: 2 }), DivergedError);
+  await assert.rejects(trainParallel({ algo: 'maml', tasks: 0 }), (err: unknown) => err instanceof MamlInputError && /tasks = 0/.test((err as Error).message));
+});
