@@ -18,12 +18,12 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 1 : 5;
-const ALGOS: AlgoName[] = ['maml', 'fomaml', 'transfer'];
+const ALGOS: AlgoName[] = ['maml', 'fomaml', 'transfer', 'reptile', 'metasgd'];
 /**
  * Arithmetic bound per task (../shared/notes/speed.md): dense FLOPs of one meta-update of the
  * 1-40-40-1 MLP with K = 10 support and 10 query points (431 / 229 / 124 kFLOP) at ~3 GFLOP/s.
  */
-const BOUND_MS: Record<AlgoName, number> = { maml: 0.14, fomaml: 0.08, transfer: 0.04 };
+const BOUND_MS: Partial<Record<AlgoName, number>> = { maml: 0.14, fomaml: 0.08, transfer: 0.04 };
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -67,9 +67,9 @@ async function main() {
   for (const algo of ALGOS) {
     const fast = msPerTask(algo, 'fast', fastTasks);
     const autodiff = msPerTask(algo, 'autodiff', autodiffTasks);
-    const torch = withTorch ? pytorchMsPerTask(algo, torchTasks) : null;
+    const torch = withTorch && ['maml', 'fomaml', 'transfer'].includes(algo) ? pytorchMsPerTask(algo, torchTasks) : null;
     fastMs[algo] = fast;
-    console.log(`| ${algo} | ${fmt(fast)} | ${fmt(autodiff)} | ${fmt(torch)} | ${torch === null ? 'n/a' : fmt(torch / fast, 1) + 'x'} | ${fmt(autodiff / fast, 1)}x | ${fmt(fast / BOUND_MS[algo], 2)} (bound ${BOUND_MS[algo]} ms) |`);
+    console.log(`| ${algo} | ${fmt(fast)} | ${fmt(autodiff)} | ${fmt(torch)} | ${torch === null ? 'n/a' : fmt(torch / fast, 1) + 'x'} | ${fmt(autodiff / fast, 1)}x | ${BOUND_MS[algo] ? `${fmt(fast / BOUND_MS[algo]!, 2)} (bound ${BOUND_MS[algo]} ms)` : 'n/a'} |`);
   }
   if (!withTorch) console.log(quick ? '\n(PyTorch column skipped in --quick)' : '\n(PyTorch column: /usr/bin/python3 with torch, or ../shared/reference, not found)');
 

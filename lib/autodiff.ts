@@ -105,15 +105,52 @@ export function metaGradient(params: Params, task: TaskData, options: InnerOptio
   return result;
 }
 
+/** Meta-SGD's objective: inner steps θ ← θ − α ⊙ ∇L_S(θ) with a learning rate per parameter. */
+export function metaSgdLoss(params: Params, lrs: Params, support: DataSet, query: DataSet, innerSteps: number): tf.Scalar {
+  const s = asColumns(support);
+  const q = asColumns(query);
+  let p = params;
+  for (let i = 0; i < innerSteps; i++) {
+    const { grads } = lossGradients(p, s.x, s.y);
+    p = Object.fromEntries(Object.keys(p).map((n) => [n, tf.sub(p[n], tf.mul(lrs[n], grads[n]))]));
+  }
+  return mseLoss(p, q.x, q.y);
+}
+
 /** The autodiff path behind the same MetaGradientFn interface as the fast engine. */
 export function createAutodiffMetaGradient(
   layout: ParamLayout,
-  algo: 'maml' | 'fomaml' | 'transfer',
+  algo: 'maml' | 'fomaml' | 'transfer' | 'reptile' | 'metasgd',
   options: InnerOptions,
 ): MetaGradientFn {
+  const P = layout.size;
   return (theta, task, out) =>
     tf.tidy(() => {
-      const params = toTensors(theta, layout);
+      const params = toTensors(theta.subarray(0, P), layout);
+      const names = layout.entries.map((e) => e.name);
+      if (algo === 'reptile') {
+        const s = asColumns(task.support);
+        const q = asColumns(task.query);
+        const adapted = adapt(params, s.x, s.y, options.innerLr, options.innerSteps);
+        const scale = 1 / (options.innerSteps * options.innerLr);
+        for (const e of layout.entries) out.set(tf.mul(tf.sub(params[e.name], adapted[e.name]), scale).dataSync(), e.offset);
+        return mseLoss(adapted, q.x, q.y).dataSync()[0];
+      }
+      if (algo === 'metasgd') {
+        const lrs = toTensors(theta.subarray(P, 2 * P), layout);
+        const { value, grads } = tf.valueAndGrads((...values: tf.Tensor[]) =>
+          metaSgdLoss(
+            Object.fromEntries(names.map((n, i) => [n, values[i]])),
+            Object.fromEntries(names.map((n, i) => [n, values[names.length + i]])),
+            task.support, task.query, options.innerSteps,
+          ),
+        )([...names.map((n) => params[n]), ...names.map((n) => lrs[n])]);
+        layout.entries.forEach((e, i) => {
+          out.set(grads[i].dataSync(), e.offset);
+          out.set(grads[names.length + i].dataSync(), P + e.offset);
+        });
+        return value.dataSync()[0];
+      }
       let loss: tf.Scalar;
       let grads: Params;
       if (algo === 'transfer') {

@@ -22,6 +22,17 @@ export interface Checkpoint {
   elapsedMs: number;
 }
 
+/**
+ * How a model's meta-parameters are stored: the weights by name, and for Meta-SGD also its
+ * learned learning rates as `innerLr.<name>`.
+ */
+export function storageLayout(config: Pick<TrainConfig, 'algo' | 'layerSizes'>): ParamLayout {
+  const layout = paramLayout(config.layerSizes);
+  if (config.algo !== 'metasgd') return layout;
+  const lrs = layout.entries.map((e) => ({ ...e, name: `innerLr.${e.name}`, offset: e.offset + layout.size }));
+  return { ...layout, entries: [...layout.entries, ...lrs], size: 2 * layout.size };
+}
+
 /** Write `text` to `file` atomically: a sibling temp file, fsync, then rename over the target. */
 export function writeFileAtomic(file: string, text: string): void {
   const dir = path.dirname(path.resolve(file));
@@ -50,7 +61,7 @@ export function saveCheckpoint(file: string, result: Pick<TrainResult, 'config' 
     config: result.config,
     layerSizes: result.layout.layerSizes,
     training: { history: result.history ?? [], elapsedMs: result.elapsedMs ?? null },
-    replicas: result.replicas.map((theta) => toNamedArrays(theta, result.layout)),
+    replicas: result.replicas.map((theta) => toNamedArrays(theta, storageLayout(result.config))),
   };
   writeFileAtomic(file, JSON.stringify(body));
 }
@@ -90,7 +101,7 @@ export function loadCheckpoint(file: string): Checkpoint {
   }
   const replicas = (body.replicas as Record<string, unknown>[]).map((named, i) => {
     try {
-      return fromNamedArrays(named, layout, `replicas[${i}]`);
+      return fromNamedArrays(named, storageLayout(config), `replicas[${i}]`);
     } catch (err) {
       bad(file, (err as Error).message);
     }

@@ -14,8 +14,9 @@ import { initBackend } from './backend';
 const USAGE = `usage:
   maml-sine train --algo ${ALGORITHMS.join('|')} [--seed-compat] [--replicas 5] [--epochs 4]
       [--tasks 10000] [--meta-batch 1] [--inner-steps 1] [--inner-lr 0.01] [--meta-lr 0.001]
-      [--seed 0] [--engine fast|autodiff] --out FILE
-  maml-sine eval FILE [--tasks 1000] [--seed 1] [--steps 10] [--lr 0.01] [--json]`;
+      [--seed 0] [--engine fast|autodiff] [--fresh-tasks] [--support-size 10] [--phase-max 6.283]
+      --out FILE
+  maml-sine eval FILE [--tasks 1000] [--seed 1] [--steps 10] [--lr 0.01] [--shots K] [--json]`;
 
 type Spec = Record<string, 'flag' | 'number' | 'string'>;
 
@@ -52,6 +53,7 @@ function trainCommand(args: string[]): void {
   const { positional, opts } = parse(args, {
     algo: 'string', 'seed-compat': 'flag', replicas: 'number', epochs: 'number', tasks: 'number', 'meta-batch': 'number',
     'inner-steps': 'number', 'inner-lr': 'number', 'meta-lr': 'number', seed: 'number', engine: 'string', out: 'string',
+    'fresh-tasks': 'flag', 'support-size': 'number', 'phase-max': 'number',
   });
   if (positional.length > 0) fail('argument', positional[0], 'options only (see --help)');
   if (opts.algo === undefined) fail('--algo', undefined, ALGORITHMS.join(' | '));
@@ -68,6 +70,11 @@ function trainCommand(args: string[]): void {
     metaLr: opts['meta-lr'] as number | undefined,
     seed: opts.seed as number | undefined,
     engine: (opts.engine ?? 'fast') as EngineName,
+    freshTasks: opts['fresh-tasks'] === true,
+    taskOptions: {
+      ...(opts['support-size'] !== undefined ? { supportSize: opts['support-size'] as number } : {}),
+      ...(opts['phase-max'] !== undefined ? { phaseRange: [0, opts['phase-max'] as number] as [number, number] } : {}),
+    },
   };
   if (!ENGINES.includes(input.engine!)) fail('--engine', input.engine, ENGINES.join(' | '));
   const run = () => {
@@ -88,6 +95,7 @@ function trainCommand(args: string[]): void {
 const FLAG_OF: Record<string, string> = {
   replicas: '--replicas', epochs: '--epochs', tasks: '--tasks', metaBatchSize: '--meta-batch', innerSteps: '--inner-steps',
   innerLr: '--inner-lr', metaLr: '--meta-lr', seed: '--seed', algo: '--algo', engine: '--engine', steps: '--steps', lr: '--lr',
+  'supportSize (K)': '--support-size / --shots', 'phaseRange[1]': '--phase-max', phaseRange: '--phase-max',
 };
 
 function withFlagNames<T>(fn: () => T): T {
@@ -95,20 +103,22 @@ function withFlagNames<T>(fn: () => T): T {
     return fn();
   } catch (err) {
     if (err instanceof MamlInputError) {
-      const name = err.message.split(' ')[0];
-      if (FLAG_OF[name]) throw new MamlInputError(`${FLAG_OF[name]}${err.message.slice(name.length)}`);
+      const message = err.message;
+      const name = Object.keys(FLAG_OF).find((key) => message.startsWith(`${key} = `));
+      if (name) throw new MamlInputError(`${FLAG_OF[name]}${message.slice(name.length)}`);
     }
     throw err;
   }
 }
 
 function evalCommand(args: string[]): void {
-  const { positional, opts } = parse(args, { tasks: 'number', seed: 'number', steps: 'number', lr: 'number', json: 'flag' });
+  const { positional, opts } = parse(args, { tasks: 'number', seed: 'number', steps: 'number', lr: 'number', shots: 'number', json: 'flag' });
   if (positional.length !== 1) fail('checkpoint', positional.join(' ') || undefined, 'exactly one checkpoint file');
   const checkpoint = loadCheckpoint(positional[0]);
   const taskCount = (opts.tasks as number | undefined) ?? 1000;
   const seed = (opts.seed as number | undefined) ?? 1;
-  const tasks = withFlagNames(() => makeTaskPool(taskCount, new Rng(seed, STREAM.heldOutTasks), checkpoint.config.taskOptions));
+  const taskOptions = { ...checkpoint.config.taskOptions, ...(opts.shots !== undefined ? { supportSize: opts.shots as number } : {}) };
+  const tasks = withFlagNames(() => makeTaskPool(taskCount, new Rng(seed, STREAM.heldOutTasks), taskOptions));
   const result = withFlagNames(() => evaluate(checkpoint.replicas, checkpoint.layout, tasks, { steps: opts.steps as number | undefined, lr: opts.lr as number | undefined }));
   const num = (v: number) => (Number.isFinite(v) ? v : null);
   if (opts.json) {

@@ -57,10 +57,15 @@ class Adapter {
     this.pass = net.workspace(capacity);
   }
 
-  /** Writes the test MSE after 0..steps SGD steps into `out` (length steps + 1). */
+  /**
+   * Writes the test MSE after 0..steps SGD steps into `out` (length steps + 1). A Meta-SGD
+   * model carries one learned learning rate per weight after its weights; they replace `lr`.
+   */
   curve(init: Float64Array, task: SineTask, steps: number, lr: number, out: Float64Array): void {
     const { theta, grad, pass, net } = this;
-    theta.set(init);
+    const P = theta.length;
+    const lrs = init.length === 2 * P ? init.subarray(P) : null;
+    theta.set(init.subarray(0, P));
     const support = task.supportSet();
     const test = task.testSet();
     out[0] = net.loss(theta, test.x, test.y, pass);
@@ -70,7 +75,8 @@ class Adapter {
         continue;
       }
       net.lossAndGrad(theta, support.x, support.y, pass, grad);
-      for (let j = 0; j < theta.length; j++) theta[j] -= lr * grad[j];
+      if (lrs === null) for (let j = 0; j < P; j++) theta[j] -= lr * grad[j];
+      else for (let j = 0; j < P; j++) theta[j] -= lrs[j] * grad[j];
       const mse = net.loss(theta, test.x, test.y, pass);
       out[k] = Number.isFinite(mse) ? mse : Infinity;
     }
@@ -112,7 +118,9 @@ export function checkEvaluation(replicas: Float64Array[], layout: ParamLayout, t
   if (!Array.isArray(replicas) || replicas.length < 1) fail('replicas', replicas?.length, 'at least one parameter vector');
   if (!Array.isArray(tasks) || tasks.length < 1) fail('tasks', tasks?.length, 'at least one task');
   replicas.forEach((r, i) => {
-    if (r.length !== layout.size) fail(`replicas[${i}] length`, r.length, `${layout.size} parameters for layers [${layout.layerSizes}]`);
+    if (r.length !== layout.size && r.length !== 2 * layout.size) {
+      fail(`replicas[${i}] length`, r.length, `${layout.size} parameters for layers [${layout.layerSizes}] (or ${2 * layout.size} for Meta-SGD)`);
+    }
   });
   return resolved;
 }
@@ -171,10 +179,13 @@ export function evaluate(replicas: Float64Array[], layout: ParamLayout, tasks: S
 export function fitPredictions(theta: Float64Array, layout: ParamLayout, task: SineTask, fits: number[], lr = 0.01, testSize = 100): { x: Float64Array; predictions: { step: number; y: Float64Array; mse: number }[] } {
   fits.forEach((k, i) => checkInt(`fits[${i}]`, k, 0));
   checkPositive('lr', lr);
+  checkEvaluation([theta], layout, [task], { steps: 0, lr });
   const net = new FastMlp(layout);
   const pass = net.workspace(Math.max(testSize, task.options.supportSize, task.options.testSize));
-  const params = theta.slice();
-  const grad = new Float64Array(net.size);
+  const P = layout.size;
+  const params = theta.slice(0, P);
+  const lrs = theta.length === 2 * P ? theta.subarray(P) : null;
+  const grad = new Float64Array(P);
   const support = task.supportSet();
   const test = task.testSet(testSize);
   const scored = task.testSet();
@@ -183,7 +194,7 @@ export function fitPredictions(theta: Float64Array, layout: ParamLayout, task: S
   for (let k = 0; k <= maxStep; k++) {
     if (k > 0) {
       net.lossAndGrad(params, support.x, support.y, pass, grad);
-      for (let j = 0; j < params.length; j++) params[j] -= lr * grad[j];
+      for (let j = 0; j < P; j++) params[j] -= (lrs === null ? lr : lrs[j]) * grad[j];
     }
     if (fits.includes(k)) {
       const mse = net.loss(params, scored.x, scored.y, pass);

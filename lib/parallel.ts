@@ -93,7 +93,7 @@ export async function trainParallel(input: TrainConfigInput, options: TrainOptio
   const config = resolveTrainConfig(input);
   const layout = paramLayout(config.layerSizes);
   const workers = Math.min(options.workers ?? defaultWorkers(), config.replicas);
-  const poolSize = options.pool?.length ?? config.tasks;
+  const poolSize = config.freshTasks ? config.tasks : (options.pool?.length ?? config.tasks);
   const total = config.replicas * config.epochs * poolSize;
   const every = options.progressEvery ?? Math.max(1, Math.floor(total / 200));
   const tasks = options.pool?.map(toSpec);

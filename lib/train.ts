@@ -8,13 +8,15 @@ import { MetaGradientFn } from './algorithms/types';
 import * as maml from './algorithms/maml';
 import * as fomaml from './algorithms/fomaml';
 import * as transfer from './algorithms/transfer';
+import * as reptile from './algorithms/reptile';
+import * as metasgd from './algorithms/metasgd';
 import { FastMlp } from './fastMlp';
 import { DEFAULT_LAYER_SIZES, initParams, ParamLayout, paramLayout } from './params';
 import { Rng, STREAM } from './rng';
-import { makeTaskPool, SineTask, SineTaskOptions, taskOptions } from './sineTask';
+import { makeTaskPool, sampleTask, SineTask, SineTaskOptions, taskOptions } from './sineTask';
 import { checkInt, checkLoss, checkOneOf, checkPositive, checkSeed, fail } from './validate';
 
-export const ALGORITHMS = ['maml', 'fomaml', 'transfer'] as const;
+export const ALGORITHMS = ['maml', 'fomaml', 'transfer', 'reptile', 'metasgd'] as const;
 export type AlgoName = (typeof ALGORITHMS)[number];
 export const ENGINES = ['fast', 'autodiff'] as const;
 export type EngineName = (typeof ENGINES)[number];
@@ -29,6 +31,11 @@ export interface TrainConfig {
   epochs: number;
   /** size of the training task pool (10,000) */
   tasks: number;
+  /**
+   * draw a fresh task for every meta-training task instead of cycling through a fixed pool
+   * (the MAML paper's setting); epochs × tasks tasks are drawn
+   */
+  freshTasks: boolean;
   metaBatchSize: number;
   innerSteps: number;
   innerLr: number;
@@ -51,8 +58,9 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
     replicas: checkInt('replicas', input.replicas ?? 1, 1),
     epochs: checkInt('epochs', input.epochs ?? (algo === 'transfer' ? 1 : 4), 1),
     tasks: checkInt('tasks', input.tasks ?? 10_000, 1),
+    freshTasks: input.freshTasks ?? false,
     metaBatchSize: checkInt('metaBatchSize', input.metaBatchSize ?? 1, 1),
-    innerSteps: checkInt('innerSteps', input.innerSteps ?? 1, 1),
+    innerSteps: checkInt('innerSteps', input.innerSteps ?? (algo === 'reptile' ? 3 : 1), 1),
     innerLr: checkPositive('innerLr', input.innerLr ?? 0.01),
     metaLr: checkPositive('metaLr', input.metaLr ?? 0.001),
     seed: checkSeed('seed', input.seed ?? 0),
@@ -61,7 +69,8 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
     engine: checkOneOf('engine', input.engine ?? 'fast', ENGINES),
   };
   if (typeof config.seedCompat !== 'boolean') fail('seedCompat', config.seedCompat, 'true or false');
-  if (config.seedCompat && algo === 'transfer') fail('seedCompat', true, 'false for transfer (the leak is a MAML defect)');
+  if (typeof config.freshTasks !== 'boolean') fail('freshTasks', config.freshTasks, 'true or false');
+  if (config.seedCompat && algo !== 'maml' && algo !== 'fomaml') fail('seedCompat', true, `false for ${algo} (the leak is a defect of the original's MAML)`);
   paramLayout(config.layerSizes); // validates the sizes
   return config;
 }
@@ -101,6 +110,11 @@ export function trainingPool(config: TrainConfig): SineTask[] {
   return makeTaskPool(config.tasks, new Rng(config.seed, STREAM.taskPool), config.taskOptions);
 }
 
+/** The pool a run cycles through: none when every task is drawn fresh. */
+export function poolFor(config: TrainConfig): SineTask[] {
+  return config.freshTasks ? [] : trainingPool(config);
+}
+
 export function createMetaGradientFor(config: TrainConfig, net: FastMlp): MetaGradientFn {
   const inner = { innerSteps: config.innerSteps, innerLr: config.innerLr, seedCompat: config.seedCompat };
   if (config.engine === 'autodiff') return createAutodiffMetaGradient(net.layout, config.algo, inner);
@@ -112,7 +126,22 @@ export function createMetaGradientFor(config: TrainConfig, net: FastMlp): MetaGr
       return fomaml.createMetaGradient(net, inner, capacity);
     case 'transfer':
       return transfer.createMetaGradient(net, inner, capacity);
+    case 'reptile':
+      return reptile.createMetaGradient(net, inner, capacity);
+    case 'metasgd':
+      return metasgd.createMetaGradient(net, inner, capacity);
   }
+}
+
+/** Meta-parameters per model: the weights, and for Meta-SGD also one learning rate per weight. */
+export function metaParamCount(config: Pick<TrainConfig, 'algo' | 'layerSizes'>): number {
+  return paramLayout(config.layerSizes).size * (config.algo === 'metasgd' ? 2 : 1);
+}
+
+/** A model's initial meta-parameters, drawn from the replica's generator. */
+export function initMetaParams(config: TrainConfig, rng: Rng): Float64Array {
+  const theta = initParams(rng, config.layerSizes);
+  return config.algo === 'metasgd' ? metasgd.initMetaSgd(theta, config.innerLr) : theta;
 }
 
 /** Train one replica; `onTask` is called after every task with its loss. */
@@ -120,16 +149,17 @@ export function trainReplica(config: TrainConfig, replica: number, pool: SineTas
   const layout = paramLayout(config.layerSizes);
   const net = new FastMlp(layout);
   const rng = new Rng(config.seed, STREAM.replica + replica);
-  const theta = initParams(rng, config.layerSizes);
+  const theta = initMetaParams(config, rng);
   const metaGradient = createMetaGradientFor(config, net);
-  const adam = new Adam(layout.size, config.metaLr);
-  const grad = new Float64Array(layout.size);
-  const batchGrad = new Float64Array(layout.size);
+  const size = theta.length;
+  const adam = new Adam(size, config.metaLr);
+  const grad = new Float64Array(size);
+  const batchGrad = new Float64Array(size);
   const usesQuery = config.algo !== 'transfer';
   const history: number[] = [];
   const B = config.metaBatchSize;
   for (let epoch = 0; epoch < config.epochs; epoch++) {
-    const order = rng.shuffled(pool);
+    const order = config.freshTasks ? Array.from({ length: config.tasks }, () => sampleTask(rng, config.taskOptions)) : rng.shuffled(pool);
     let lossSum = 0;
     let inBatch = 0;
     for (let i = 0; i < order.length; i++) {
@@ -158,8 +188,8 @@ export function trainReplica(config: TrainConfig, replica: number, pool: SineTas
 export function train(input: TrainConfigInput, options: TrainOptions = {}): TrainResult {
   const config = resolveTrainConfig(input);
   const layout = paramLayout(config.layerSizes);
-  const pool = options.pool ?? trainingPool(config);
-  const total = config.replicas * config.epochs * pool.length;
+  const pool = options.pool ?? poolFor(config);
+  const total = config.replicas * config.epochs * (config.freshTasks ? config.tasks : pool.length);
   const every = options.progressEvery ?? Math.max(1, Math.floor(total / 200));
   const start = performance.now();
   let done = 0;

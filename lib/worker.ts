@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { adaptationCurves } from './evaluate';
 import { paramLayout } from './params';
 import { SineTask } from './sineTask';
-import { trainingPool, trainReplica } from './train';
+import { poolFor, trainReplica } from './train';
 import type { WorkerJob, WorkerReply } from './parallel';
 
 function tasksFrom(specs: NonNullable<WorkerJob['tasks']>): SineTask[] {
@@ -16,7 +16,7 @@ function tasksFrom(specs: NonNullable<WorkerJob['tasks']>): SineTask[] {
 function run(job: WorkerJob): void {
   const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(reply, transfer);
   if (job.kind === 'train') {
-    const pool = job.tasks ? tasksFrom(job.tasks) : trainingPool(job.config);
+    const pool = job.tasks ? tasksFrom(job.tasks) : poolFor(job.config);
     for (const replica of job.replicaIds) {
       let pending = 0;
       let lossSum = 0;

@@ -58,3 +58,25 @@ test('eval of a corrupt file exits 2', () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /corrupt\.json is invalid: not valid JSON/);
 });
+
+test('reptile, metasgd and the paper-setting options from the command line', () => {
+  const file = path.join(dir, 'reptile.json');
+  const t = cli('train', '--algo', 'reptile', '--tasks', '200', '--epochs', '1', '--fresh-tasks', '--phase-max', String(Math.PI), '--support-size', '5', '--out', file);
+  assert.equal(t.code, 0, t.stderr);
+  const e = cli('eval', file, '--tasks', '30', '--steps', '2', '--shots', '5', '--json');
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal(JSON.parse(e.stdout).algo, 'reptile');
+  const m = cli('train', '--algo', 'metasgd', '--tasks', '100', '--epochs', '1', '--out', path.join(dir, 'msgd.json'));
+  assert.equal(m.code, 0, m.stderr);
+  const bad: [string[], RegExp][] = [
+    [['train', '--algo', 'maml', '--support-size', '0', '--out', file], /--support-size \/ --shots = 0 is invalid: expected an integer >= 1/],
+    [['train', '--algo', 'maml', '--phase-max', '-1', '--out', file], /--phase-max = \[0,-1\] is invalid: expected min <= max/],
+    [['train', '--algo', 'reptile', '--seed-compat', '--out', file], /seedCompat = true is invalid: expected false for reptile/],
+    [['eval', file, '--shots', '0'], /--support-size \/ --shots = 0 is invalid/],
+  ];
+  for (const [args, re] of bad) {
+    const r = cli(...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, re);
+  }
+});

@@ -1,0 +1,26 @@
+/**
+ * Reptile (Nichol, Achiam & Schulman 2018), as in the blog post the original follows: k plain
+ * SGD steps on the task from θ give φ; the outer step moves θ toward φ. Handing Adam the
+ * "gradient" (θ − φ)/(k · α) makes that a step toward the adapted weights, at the scale of a
+ * loss gradient. No second derivatives, no query set in the update.
+ */
+import { FastMlp } from '../fastMlp';
+import { InnerOptions, MetaGradientFn } from './types';
+
+export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity = 64): MetaGradientFn {
+  const { innerSteps, innerLr } = options;
+  const pass = net.workspace(capacity);
+  const phi = new Float64Array(net.size);
+  const grad = new Float64Array(net.size);
+  const scale = 1 / (innerSteps * innerLr);
+  return (theta, task, out) => {
+    phi.set(theta);
+    for (let i = 0; i < innerSteps; i++) {
+      net.lossAndGrad(phi, task.support.x, task.support.y, pass, grad);
+      for (let j = 0; j < phi.length; j++) phi[j] -= innerLr * grad[j];
+    }
+    for (let j = 0; j < phi.length; j++) out[j] = (theta[j] - phi[j]) * scale;
+    // reported loss: the query loss of the adapted weights (comparable with MAML's)
+    return net.loss(phi, task.query.x, task.query.y, pass);
+  };
+}
