@@ -143,3 +143,9 @@ export function findOneSidedTask(rng: Rng, options: Partial<SineTaskOptions> = {
   }
   throw new MamlInputError(`no one-sided task in ${maxDraws} draws: expected a smaller supportSize (K = ${opts.supportSize})`);
 }
+
+/** The same task seen with only its first K support points (K-shot evaluation on shared tasks). */
+export function withShots(task: SineTask, shots: number): SineTask {
+  checkInt('shots', shots, 1, task.supportX.length);
+  return new SineTask(task.amplitude, task.phase, task.supportX.slice(0, shots), { ...task.options, supportSize: shots });
+}
