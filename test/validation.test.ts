@@ -33,7 +33,7 @@ test('tasks < 1 and replicas < 1 are rejected', () => {
 });
 
 test('an unknown algorithm or engine is rejected', () => {
-  rejects(() => train({ ...base, algo: 'sgd' as never }), /^algo = "sgd" is invalid: expected one of maml, fomaml, transfer$/);
+  rejects(() => train({ ...base, algo: 'sgd' as never }), /^algo = "sgd" is invalid: expected one of maml, fomaml, transfer, reptile, metasgd$/);
   rejects(() => train({ ...base, engine: 'gpu' as never }), /^engine = "gpu" is invalid/);
 });
 
