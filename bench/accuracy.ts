@@ -38,8 +38,8 @@ const variants: [string, TrainConfigInput | null, number][] = [
 async function main() {
 const cell = (m: number, h: number) => `${m.toFixed(3)} ± ${h.toFixed(3)}`;
 console.log(`full recipe, 1,000 held-out tasks, training seeds ${seeds.join(', ')}; mean test MSE ± 95% CI over tasks (models averaged per task)\n`);
-console.log('| model | training seed | ' + K.map((k) => `k=${k}`).join(' | ') + ' | per-model k=10 (min..max) | train s |');
-console.log('|---|---|' + K.map(() => '---|').join('') + '---|---|');
+console.log('| model | training seed | ' + K.map((k) => `k=${k}`).join(' | ') + ' | per-model k=10 (min..max) | diverged tasks | train s |');
+console.log('|---|---|' + K.map(() => '---|').join('') + '---|---|---|');
 const means: Record<string, number[][]> = {};
 for (const [name, config, lr] of variants) {
   means[name] = [];
@@ -55,7 +55,7 @@ for (const [name, config, lr] of variants) {
     }
     means[name].push(K.map((k) => result.summary[k].mean));
     const per10 = result.perReplica.map((r) => r[10]);
-    console.log(`| ${name} | ${seed} | ${K.map((k) => cell(result.summary[k].mean, result.summary[k].ci95)).join(' | ')} | ${Math.min(...per10).toFixed(2)}..${Math.max(...per10).toFixed(2)} | ${trainSeconds} |`);
+    console.log(`| ${name} | ${seed} | ${K.map((k) => cell(result.summary[k].mean, result.summary[k].ci95)).join(' | ')} | ${Math.min(...per10).toFixed(2)}..${Math.max(...per10).toFixed(2)} | ${result.summary[10].diverged} | ${trainSeconds} |`);
   }
 }
 console.log('\nmean over training seeds vs the PyTorch reference (one training seed, 5 models):\n');
