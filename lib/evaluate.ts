@@ -18,8 +18,14 @@ import { SineTask } from './sineTask';
 import { checkInt, checkPositive, fail } from './validate';
 
 export interface EvalOptions {
-  /** the largest number of SGD steps k (curves are recorded for k = 0..steps) */
+  /** the largest number of SGD steps k */
   steps: number;
+  /**
+   * the steps k at which the test MSE is measured (default: every k = 0..steps). Measuring is
+   * most of the cost of a step (50 test points against 10 support points), so long curves
+   * can record fewer points.
+   */
+  record?: number[];
   /** SGD learning rate (the original: 0.01; 0.02 in one transfer plot) */
   lr: number;
 }
@@ -43,9 +49,9 @@ export interface EvalResult {
   lr: number;
   tasks: number;
   replicas: number;
-  /** perTask[k][t]: MSE after k steps on task t, averaged over replicas */
+  /** perTask[i][t]: MSE after steps[i] steps on task t, averaged over replicas */
   perTask: Float64Array[];
-  /** perReplica[r][k]: mean MSE of replica r alone over the tasks after k steps (finite tasks) */
+  /** perReplica[r][i]: mean MSE of replica r alone over the tasks after steps[i] steps (finite tasks) */
   perReplica: number[][];
   summary: StepSummary[];
 }
@@ -63,37 +69,45 @@ class Adapter {
   }
 
   /**
-   * Writes the test MSE after 0..steps SGD steps into `out` (length steps + 1). A Meta-SGD
-   * model carries one learned learning rate per weight after its weights; they replace `lr`.
+   * Writes the test MSE after each recorded number of SGD steps into `out` (one value per
+   * entry of `record`, ascending). A Meta-SGD model carries one learned learning rate per
+   * weight after its weights; they replace `lr`.
    */
-  curve(init: Float64Array, task: SineTask, steps: number, lr: number, out: Float64Array): void {
+  curve(init: Float64Array, task: SineTask, record: number[], lr: number, out: Float64Array): void {
     const { theta, grad, pass, net } = this;
     const P = theta.length;
     const lrs = init.length === 2 * P ? init.subarray(P) : null;
     theta.set(init.subarray(0, P));
     const support = task.supportSet();
     const test = task.testSet();
-    const first = net.loss(theta, test.x, test.y, pass);
-    out[0] = first <= DIVERGED_MSE ? first : Infinity;
-    for (let k = 1; k <= steps; k++) {
-      if (!Number.isFinite(out[k - 1])) {
-        out[k] = Infinity; // once diverged, it stays diverged
-        continue;
+    const steps = record[record.length - 1];
+    let diverged = false;
+    let next = 0; // index into record
+    for (let k = 0; k <= steps; k++) {
+      if (k > 0 && !diverged) {
+        const supportLoss = net.lossAndGrad(theta, support.x, support.y, pass, grad);
+        if (!Number.isFinite(supportLoss)) diverged = true;
+        else if (lrs === null) for (let j = 0; j < P; j++) theta[j] -= lr * grad[j];
+        else for (let j = 0; j < P; j++) theta[j] -= lrs[j] * grad[j];
       }
-      net.lossAndGrad(theta, support.x, support.y, pass, grad);
-      if (lrs === null) for (let j = 0; j < P; j++) theta[j] -= lr * grad[j];
-      else for (let j = 0; j < P; j++) theta[j] -= lrs[j] * grad[j];
-      const mse = net.loss(theta, test.x, test.y, pass);
-      out[k] = mse <= DIVERGED_MSE ? mse : Infinity; // also catches NaN
+      if (record[next] !== k) continue;
+      const mse = diverged ? Infinity : net.loss(theta, test.x, test.y, pass);
+      if (!(mse <= DIVERGED_MSE)) diverged = true; // also catches NaN; once diverged, it stays so
+      out[next++] = diverged ? Infinity : mse;
     }
   }
 }
 
-function checkEvalOptions(options: Partial<EvalOptions>): EvalOptions {
-  return {
-    steps: checkInt('steps', options.steps ?? 10, 0),
-    lr: checkPositive('lr', options.lr ?? 0.01),
-  };
+function checkEvalOptions(options: Partial<EvalOptions>): Required<EvalOptions> {
+  const steps = checkInt('steps', options.steps ?? 10, 0);
+  const record = options.record ?? Array.from({ length: steps + 1 }, (_, k) => k);
+  if (!Array.isArray(record) || record.length === 0) fail('record', record, 'a non-empty list of steps');
+  record.forEach((k, i) => {
+    checkInt(`record[${i}]`, k, 0, steps);
+    if (i > 0 && k <= record[i - 1]) fail('record', record, 'steps in increasing order');
+  });
+  if (record[record.length - 1] !== steps) fail('record', record, `a list that ends at steps = ${steps}`);
+  return { steps, lr: checkPositive('lr', options.lr ?? 0.01), record: [...record] };
 }
 
 function capacityFor(tasks: SineTask[]): number {
@@ -119,7 +133,7 @@ export function summarize(values: ArrayLike<number>, step = 0): StepSummary {
  * over replicas (as the PyTorch reference does), then summarised over tasks.
  */
 /** Validates an evaluation's inputs; returns the resolved options. */
-export function checkEvaluation(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Partial<EvalOptions>): EvalOptions {
+export function checkEvaluation(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Partial<EvalOptions>): Required<EvalOptions> {
   const resolved = checkEvalOptions(options);
   if (!Array.isArray(replicas) || replicas.length < 1) fail('replicas', replicas?.length, 'at least one parameter vector');
   if (!Array.isArray(tasks) || tasks.length < 1) fail('tasks', tasks?.length, 'at least one task');
@@ -132,25 +146,27 @@ export function checkEvaluation(replicas: Float64Array[], layout: ParamLayout, t
 }
 
 /**
- * The raw curves: curves[r][t * (steps + 1) + k] is replica r's test MSE on task t after k
- * steps. Independent per task, so a task list can be split across workers and joined again.
+ * The raw curves: curves[r][t * W + i] is replica r's test MSE on task t after record[i] steps
+ * (W = record.length). Independent per task, so a task list can be split across workers and
+ * joined again.
  */
-export function adaptationCurves(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: EvalOptions): Float64Array[] {
-  const { steps, lr } = options;
+export function adaptationCurves(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Required<EvalOptions>): Float64Array[] {
+  const { record, lr } = options;
+  const width = record.length;
   const adapter = new Adapter(new FastMlp(layout), capacityFor(tasks));
-  const curves = replicas.map(() => new Float64Array(tasks.length * (steps + 1)));
+  const curves = replicas.map(() => new Float64Array(tasks.length * width));
   for (let t = 0; t < tasks.length; t++) {
     for (let r = 0; r < replicas.length; r++) {
-      adapter.curve(replicas[r], tasks[t], steps, lr, curves[r].subarray(t * (steps + 1), (t + 1) * (steps + 1)));
+      adapter.curve(replicas[r], tasks[t], record, lr, curves[r].subarray(t * width, (t + 1) * width));
     }
   }
   return curves;
 }
 
 /** Summaries from raw curves: replicas averaged per task, then mean ± CI over tasks per step. */
-export function summarizeCurves(curves: Float64Array[], taskCount: number, options: EvalOptions): EvalResult {
-  const { steps, lr } = options;
-  const width = steps + 1;
+export function summarizeCurves(curves: Float64Array[], taskCount: number, options: Required<EvalOptions>): EvalResult {
+  const { record, lr } = options;
+  const width = record.length;
   const perTask = Array.from({ length: width }, () => new Float64Array(taskCount));
   const perReplica = curves.map((curve) => {
     const sums = new Float64Array(width);
@@ -167,8 +183,7 @@ export function summarizeCurves(curves: Float64Array[], taskCount: number, optio
     }
     return Array.from(sums, (s, k) => s / counts[k]);
   });
-  const stepList = Array.from({ length: width }, (_, k) => k);
-  return { steps: stepList, lr, tasks: taskCount, replicas: curves.length, perTask, perReplica, summary: stepList.map((k) => summarize(perTask[k], k)) };
+  return { steps: [...record], lr, tasks: taskCount, replicas: curves.length, perTask, perReplica, summary: record.map((k, i) => summarize(perTask[i], k)) };
 }
 
 /**
@@ -215,8 +230,15 @@ export function fitPredictions(theta: Float64Array, layout: ParamLayout, task: S
  * their mean and 95% CI: the precise way to compare two models, since task difficulty cancels.
  */
 export function pairedDifference(a: EvalResult, b: EvalResult): StepSummary[] {
-  if (a.tasks !== b.tasks || a.steps.length !== b.steps.length) {
-    fail('paired results', `${a.tasks} vs ${b.tasks} tasks`, 'two evaluations on the same tasks and steps');
+  if (a.tasks !== b.tasks || a.steps.join() !== b.steps.join()) {
+    fail('paired results', `${a.tasks} vs ${b.tasks} tasks, steps [${a.steps}] vs [${b.steps}]`, 'two evaluations on the same tasks and steps');
   }
-  return a.steps.map((k) => summarize(a.perTask[k].map((v, t) => v - b.perTask[k][t]), k));
+  return a.steps.map((k, i) => summarize(a.perTask[i].map((v, t) => v - b.perTask[i][t]), k));
+}
+
+/** The summary after k steps (k must be one of the recorded steps). */
+export function atStep(result: EvalResult, k: number): StepSummary {
+  const i = result.steps.indexOf(k);
+  if (i < 0) fail('step', k, `one of the recorded steps [${result.steps}]`);
+  return result.summary[i];
 }

@@ -25,6 +25,14 @@ export class Workspace {
   readonly rActs: Float64Array[];
   readonly rPre: Float64Array[];
   readonly rDz: Float64Array[];
+  /**
+   * active[l][s·in_l + q], q < nActive[l][s]: the inputs of layer l that are nonzero for point
+   * s. For l > 0 these are the units the ReLU let through (about half); every loop over a
+   * layer's inputs runs over them only, because an inactive unit contributes nothing forward
+   * and its gradient is masked to 0 backward.
+   */
+  readonly active: Int32Array[];
+  readonly nActive: Int32Array[];
 
   constructor(readonly sizes: number[], readonly capacity: number) {
     const L = sizes.length - 1;
@@ -35,6 +43,13 @@ export class Workspace {
     this.rActs = sizes.slice(0, L).map(buf);
     this.rPre = sizes.slice(1).map(buf);
     this.rDz = sizes.slice(1).map(buf);
+    this.active = sizes.slice(0, L).map((k) => new Int32Array(capacity * k));
+    this.nActive = sizes.slice(0, L).map(() => new Int32Array(capacity));
+    // the network's input has no ReLU before it: all of it is "active"
+    for (let s = 0; s < capacity; s++) {
+      for (let i = 0; i < sizes[0]; i++) this.active[0][s * sizes[0] + i] = i;
+      this.nActive[0][s] = sizes[0];
+    }
   }
 }
 
@@ -43,6 +58,7 @@ export class FastMlp {
   readonly size: number;
   private readonly wOff: number[];
   private readonly bOff: number[];
+  private readonly wT: Float64Array[] = [];
 
   constructor(readonly layout: ParamLayout) {
     this.sizes = layout.layerSizes;
@@ -54,44 +70,6 @@ export class FastMlp {
   workspace(capacity: number): Workspace {
     return new Workspace(this.sizes, capacity);
   }
-
-  /** Forward pass on x; fills ws and returns the predictions (a view of ws, length n). */
-  forward(theta: Float64Array, x: Float64Array, ws: Workspace): Float64Array {
-    const n = x.length;
-    if (n > ws.capacity) throw new RangeError(`${n} points exceed the workspace capacity ${ws.capacity}`);
-    ws.n = n;
-    ws.acts[0].set(x);
-    const L = this.sizes.length - 1;
-    for (let l = 0; l < L; l++) {
-      const nIn = this.sizes[l];
-      const nOut = this.sizes[l + 1];
-      const wo = this.wOff[l];
-      const bo = this.bOff[l];
-      const a = ws.acts[l];
-      const z = ws.pre[l];
-      // Accumulate column by column over the inputs, skipping inputs the ReLU below set to 0
-      // (about half of them): wT is this layer's weight matrix transposed, [in, out].
-      const wT = this.transposed(theta, l);
-      for (let s = 0; s < n; s++) {
-        const as = s * nIn;
-        const zs = s * nOut;
-        for (let o = 0; o < nOut; o++) z[zs + o] = theta[bo + o];
-        for (let i = 0; i < nIn; i++) {
-          const ai = a[as + i];
-          if (ai === 0) continue;
-          const col = i * nOut;
-          for (let o = 0; o < nOut; o++) z[zs + o] += wT[col + o] * ai;
-        }
-      }
-      if (l < L - 1) {
-        const next = ws.acts[l + 1];
-        for (let k = 0; k < n * nOut; k++) next[k] = z[k] > 0 ? z[k] : 0;
-      }
-    }
-    return ws.pre[L - 1].subarray(0, n);
-  }
-
-  private readonly wT: Float64Array[] = [];
 
   /** Layer l's weights as [in, out] (a scratch copy, rewritten at every call). */
   private transposed(theta: Float64Array, l: number): Float64Array {
@@ -105,6 +83,58 @@ export class FastMlp {
       for (let i = 0; i < nIn; i++) wT[i * nOut + o] = theta[row + i];
     }
     return wT;
+  }
+
+  /** Forward pass on x; fills ws and returns the predictions (a view of ws, length n). */
+  forward(theta: Float64Array, x: Float64Array, ws: Workspace): Float64Array {
+    const n = x.length;
+    if (n > ws.capacity) throw new RangeError(`${n} points exceed the workspace capacity ${ws.capacity}`);
+    ws.n = n;
+    ws.acts[0].set(x);
+    const L = this.sizes.length - 1;
+    for (let l = 0; l < L; l++) {
+      const nIn = this.sizes[l];
+      const nOut = this.sizes[l + 1];
+      const bo = this.bOff[l];
+      const a = ws.acts[l];
+      const z = ws.pre[l];
+      const active = ws.active[l];
+      const nActive = ws.nActive[l];
+      // column by column over the active inputs: wT is the weight matrix as [in, out]
+      const wT = this.transposed(theta, l);
+      for (let s = 0; s < n; s++) {
+        const as = s * nIn;
+        const zs = s * nOut;
+        for (let o = 0; o < nOut; o++) z[zs + o] = theta[bo + o];
+        const count = nActive[s];
+        for (let q = 0; q < count; q++) {
+          const i = active[as + q];
+          const ai = a[as + i];
+          const col = i * nOut;
+          for (let o = 0; o < nOut; o++) z[zs + o] += wT[col + o] * ai;
+        }
+      }
+      if (l < L - 1) {
+        const next = ws.acts[l + 1];
+        const nextActive = ws.active[l + 1];
+        const nextCount = ws.nActive[l + 1];
+        for (let s = 0; s < n; s++) {
+          const zs = s * nOut;
+          let count = 0;
+          for (let o = 0; o < nOut; o++) {
+            const v = z[zs + o];
+            if (v > 0) {
+              next[zs + o] = v;
+              nextActive[zs + count++] = o;
+            } else {
+              next[zs + o] = 0;
+            }
+          }
+          nextCount[s] = count;
+        }
+      }
+    }
+    return ws.pre[L - 1].subarray(0, n);
   }
 
   /** Mean squared error on (x, y) without gradients. */
@@ -138,29 +168,32 @@ export class FastMlp {
       const bo = this.bOff[l];
       const a = ws.acts[l];
       const dz = ws.dz[l];
+      const active = ws.active[l];
+      const nActive = ws.nActive[l];
+      // dz of the layer below, only at its active units: relu'(z) = 1 where z > 0, else 0 (as PyTorch)
       const da = l > 0 ? ws.dz[l - 1] : null;
       if (da !== null) da.fill(0, 0, n * nIn);
       for (let s = 0; s < n; s++) {
         const as = s * nIn;
+        const count = nActive[s];
         for (let o = 0; o < nOut; o++) {
           const d = dz[s * nOut + o];
           if (d === 0) continue; // ReLU zeroes most of these
           grad[bo + o] += d;
           const w = wo + o * nIn;
           if (da !== null) {
-            for (let i = 0; i < nIn; i++) {
+            for (let q = 0; q < count; q++) {
+              const i = active[as + q];
               grad[w + i] += d * a[as + i];
               da[as + i] += d * theta[w + i];
             }
           } else {
-            for (let i = 0; i < nIn; i++) grad[w + i] += d * a[as + i];
+            for (let q = 0; q < count; q++) {
+              const i = active[as + q];
+              grad[w + i] += d * a[as + i];
+            }
           }
         }
-      }
-      if (da !== null) {
-        // through the ReLU of the layer below: relu'(z) = 1 where z > 0, else 0 (as PyTorch)
-        const z = ws.pre[l - 1];
-        for (let k = 0; k < n * nIn; k++) if (z[k] <= 0) da[k] = 0;
       }
     }
     return sum / n;
@@ -183,9 +216,12 @@ export class FastMlp {
       const ra = ws.rActs[l];
       const rz = ws.rPre[l];
       const z = ws.pre[l];
+      const active = ws.active[l];
+      const nActive = ws.nActive[l];
       const next = l < L - 1 ? ws.rActs[l + 1] : null;
       for (let s = 0; s < n; s++) {
         const as = s * nIn;
+        const count = nActive[s];
         for (let o = 0; o < nOut; o++) {
           const idx = s * nOut + o;
           if (next !== null && z[idx] <= 0) {
@@ -196,15 +232,24 @@ export class FastMlp {
           }
           let sum = v[bo + o];
           const w = wo + o * nIn;
-          if (l > 0) for (let i = 0; i < nIn; i++) sum += v[w + i] * a[as + i] + theta[w + i] * ra[as + i];
-          else for (let i = 0; i < nIn; i++) sum += v[w + i] * a[as + i];
+          if (l > 0) {
+            for (let q = 0; q < count; q++) {
+              const i = active[as + q];
+              sum += v[w + i] * a[as + i] + theta[w + i] * ra[as + i];
+            }
+          } else {
+            for (let q = 0; q < count; q++) {
+              const i = active[as + q];
+              sum += v[w + i] * a[as + i];
+            }
+          }
           rz[idx] = sum;
           if (next !== null) next[idx] = sum;
         }
       }
     }
     // R-backward: R{dz_last} = 2 R{z_last} / n; then
-    //   R{gW_l} = R{dz_l}ᵀ a_l + dz_lᵀ R{a_l},  R{da_l} = R{dz_l} W_l + dz_l V_l.
+    //   R{gW_l} = R{dz_l}ᵀ a_l + dz_lᵀ R{a_l},  R{da_l} = R{dz_l} W_l + dz_l V_l (at active units).
     const rOut = ws.rDz[L - 1];
     const zOut = ws.rPre[L - 1];
     for (let s = 0; s < n; s++) rOut[s] = (2 * zOut[s]) / n;
@@ -218,10 +263,13 @@ export class FastMlp {
       const ra = ws.rActs[l];
       const dz = ws.dz[l];
       const rdz = ws.rDz[l];
+      const active = ws.active[l];
+      const nActive = ws.nActive[l];
       const rda = l > 0 ? ws.rDz[l - 1] : null;
       if (rda !== null) rda.fill(0, 0, n * nIn);
       for (let s = 0; s < n; s++) {
         const as = s * nIn;
+        const count = nActive[s];
         for (let o = 0; o < nOut; o++) {
           const idx = s * nOut + o;
           const d = dz[idx];
@@ -230,18 +278,18 @@ export class FastMlp {
           out[bo + o] += rd;
           const w = wo + o * nIn;
           if (rda !== null) {
-            for (let i = 0; i < nIn; i++) {
+            for (let q = 0; q < count; q++) {
+              const i = active[as + q];
               out[w + i] += rd * a[as + i] + d * ra[as + i];
               rda[as + i] += rd * theta[w + i] + d * v[w + i];
             }
           } else {
-            for (let i = 0; i < nIn; i++) out[w + i] += rd * a[as + i];
+            for (let q = 0; q < count; q++) {
+              const i = active[as + q];
+              out[w + i] += rd * a[as + i];
+            }
           }
         }
-      }
-      if (rda !== null) {
-        const z = ws.pre[l - 1];
-        for (let k = 0; k < n * nIn; k++) if (z[k] <= 0) rda[k] = 0;
       }
     }
   }

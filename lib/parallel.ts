@@ -24,7 +24,7 @@ interface TaskSpec {
 
 export type WorkerJob =
   | { kind: 'train'; config: TrainConfig; replicaIds: number[]; progressEvery: number; tasks?: TaskSpec[] }
-  | { kind: 'curves'; models: Float64Array[]; layerSizes: number[]; tasks: TaskSpec[]; options: EvalOptions };
+  | { kind: 'curves'; models: Float64Array[]; layerSizes: number[]; tasks: TaskSpec[]; options: Required<EvalOptions> };
 
 export type WorkerReply =
   | { kind: 'progress'; replica: number; tasks: number; lossSum: number }
@@ -146,7 +146,7 @@ export async function evaluateParallel(replicas: Float64Array[], layout: ParamLa
       }),
     ),
   );
-  const width = resolved.steps + 1;
+  const width = resolved.record.length;
   const curves = replicas.map((_, r) => {
     const joined = new Float64Array(tasks.length * width);
     parts.forEach(([from], i) => joined.set(results[i][r], from * width));

@@ -3,7 +3,7 @@
  * danfojs-node takes seconds to load, so it is required lazily, only by the notebooks.
  */
 import type { DataFrame } from 'danfojs-node';
-import type { EvalResult } from './evaluate';
+import { atStep, EvalResult } from './evaluate';
 import { escapeHtml, showTable } from './display';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -62,7 +62,7 @@ export function wideSummaryFrame(results: Record<string, EvalResult>, steps: num
   const rows = Object.entries(results).map(([model, result]) => {
     const row: Record<string, string> = { model };
     for (const k of steps) {
-      const s = result.summary[k];
+      const s = atStep(result, k);
       row[`k=${k}`] = `${s.mean.toFixed(3)} ± ${s.ci95.toFixed(3)}${s.diverged ? ` (${s.diverged} diverged)` : ''}`;
     }
     return row;

@@ -1,7 +1,7 @@
 /** Every bad input gets one clear error naming the value and what was expected. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { evaluate, makeTaskPool, paramLayout, Rng, train, taskOptions, initParams, MamlInputError, DivergedError, fitPredictions, sampleTask } from '../lib/index';
+import { evaluate, evaluateParallel, atStep, makeTaskPool, paramLayout, Rng, train, taskOptions, initParams, MamlInputError, DivergedError, fitPredictions, sampleTask } from '../lib/index';
 
 function rejects(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {
@@ -78,4 +78,23 @@ test('evaluation counts diverged tasks instead of returning NaN', () => {
   assert.equal(last.median === Infinity, last.diverged >= 10);
   assert.ok(Number.isFinite(last.mean) || last.n === 0);
   assert.equal(last.n + last.diverged, 20);
+});
+
+test('evaluation records a subset of steps with the same numbers, and checks the list', async () => {
+  const layout = paramLayout();
+  const tasks = makeTaskPool(15, new Rng(10));
+  const models = [initParams(new Rng(1)), initParams(new Rng(2))];
+  const all = evaluate(models, layout, tasks, { steps: 12 });
+  const some = evaluate(models, layout, tasks, { steps: 12, record: [0, 1, 5, 12] });
+  assert.deepEqual(some.steps, [0, 1, 5, 12]);
+  [0, 1, 5, 12].forEach((k, i) => {
+    assert.deepEqual(Array.from(some.perTask[i]), Array.from(all.perTask[k]));
+    assert.deepEqual(atStep(some, k), all.summary[k]);
+  });
+  rejects(() => evaluate(models, layout, tasks, { steps: 12, record: [0, 5, 3, 12] }), /^record = \[0,5,3,12\] is invalid: expected steps in increasing order$/);
+  rejects(() => evaluate(models, layout, tasks, { steps: 12, record: [0, 5] }), /^record = \[0,5\] is invalid: expected a list that ends at steps = 12$/);
+  rejects(() => evaluate(models, layout, tasks, { steps: 12, record: [0, 13] }), /^record\[1\] = 13 is invalid: expected an integer in \[0, 12\]$/);
+  rejects(() => atStep(some, 2), /^step = 2 is invalid: expected one of the recorded steps \[0,1,5,12\]$/);
+  const parallel = await evaluateParallel(models, layout, tasks, { steps: 12, record: [0, 1, 5, 12] }, 2);
+  assert.deepEqual(parallel.summary, some.summary);
 });
