@@ -8,7 +8,7 @@
  * shows its charts), exports DIR/NN-*.html with an offline template, and writes DIR/index.html.
  * A failing cell stops the run with the cell and its error, and exit code 1.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { currentScale, projectRoot } from '../lib/experiment';
@@ -26,6 +26,24 @@ function run(cmd: string, args: string[], what: string): string {
     throw new Error(`${what} failed (exit ${r.status ?? r.signal})`);
   }
   return r.stdout;
+}
+
+/** Like run(), without waiting: the HTML export of one notebook overlaps the next one's execution. */
+function runInBackground(cmd: string, args: string[], what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else {
+        process.stderr.write(output);
+        reject(new Error(`${what} failed (exit ${code})`));
+      }
+    });
+  });
 }
 
 function checkPrerequisites(): void {
@@ -69,7 +87,7 @@ function parseArgs(argv: string[]): { out: string; only: string[] | null } {
   return { out, only };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { out, only } = parseArgs(process.argv.slice(2));
   const scale = currentScale();
   const notebooks = fs
@@ -86,20 +104,24 @@ function main(): void {
   copyAssets(out);
   const start = Date.now();
   const done: { file: string; title: string; seconds: number }[] = [];
+  const exports: Promise<void>[] = [];
   for (const file of notebooks) {
     const t0 = Date.now();
     const src = path.join(root, 'notebooks', file);
     const executed = path.join(out, file);
     console.error(`report: executing ${file} (scale ${scale.name})`);
     run(PYTHON, [path.join(root, 'scripts', 'execute_notebook.py'), src, executed], `executing ${file}`);
-    run(PYTHON, ['-m', 'nbconvert', '--to', 'html', '--template', 'maml-sine',
+    done.push({ file, title: notebookTitle(src), seconds: (Date.now() - t0) / 1000 });
+    const exported = runInBackground(PYTHON, ['-m', 'nbconvert', '--to', 'html', '--template', 'maml-sine',
       `--TemplateExporter.extra_template_basedirs=${path.join(root, 'scripts', 'nbconvert')}`,
       '--output-dir', out, executed], `exporting ${file} to HTML`);
-    done.push({ file, title: notebookTitle(src), seconds: (Date.now() - t0) / 1000 });
+    exported.catch(() => {}); // reported by Promise.all below, after the notebooks ran
+    exports.push(exported);
   }
+  await Promise.all(exports);
   const seconds = (Date.now() - start) / 1000;
   const rows = done
-    .map((d) => `<li><a href="${escapeHtml(d.file.replace(/\.ipynb$/, '.html'))}">${escapeHtml(d.title)}</a> <small>(${d.seconds.toFixed(0)} s; <a href="${escapeHtml(d.file)}">executed notebook</a>)</small></li>`)
+    .map((d) => `<li><a href="${escapeHtml(d.file.replace(/\.ipynb$/, '.html'))}">${escapeHtml(d.title)}</a> <small>(executed in ${d.seconds.toFixed(0)} s; <a href="${escapeHtml(d.file)}">executed notebook</a>)</small></li>`)
     .join('\n');
   writeFileAtomic(
     path.join(out, 'index.html'),
@@ -111,9 +133,7 @@ function main(): void {
   console.log(`reports: ${done.length} notebooks in ${seconds.toFixed(0)} s -> ${path.join(out, 'index.html')}`);
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err) => {
   console.error(`report: ${(err as Error).message}`);
   process.exit(1);
-}
+});
