@@ -89,14 +89,14 @@ function slices(n: number, parts: number): [number, number][] {
 }
 
 /**
- * train() on several cores: replicas are spread over workers; same result as train(). By
- * default every replica gets its own thread (up to 8) and the OS shares the cores among them:
- * 5 replicas on 2 cores then take 2.5 replica-times instead of the 3 of a 3 + 2 split.
+ * train() on several cores: replicas are spread over workers (one per core by default; one
+ * thread per replica measured slower on 2 cores, and each thread costs memory); same result
+ * as train().
  */
 export async function trainParallel(input: TrainConfigInput, options: TrainOptions & { workers?: number } = {}): Promise<TrainResult> {
   const config = resolveTrainConfig(input);
   const layout = paramLayout(config.layerSizes);
-  const workers = Math.min(options.workers ?? Math.max(defaultWorkers(), Math.min(config.replicas, 8)), config.replicas);
+  const workers = Math.min(options.workers ?? defaultWorkers(), config.replicas);
   const poolSize = config.freshTasks ? config.tasks : (options.pool?.length ?? config.tasks);
   const total = config.replicas * config.epochs * poolSize;
   const every = options.progressEvery ?? Math.max(1, Math.floor(total / 200));

@@ -3,7 +3,6 @@
  * epochs over the shuffled pool, meta-batches averaged before one Adam step.
  */
 import { Adam } from './adam';
-import { createAutodiffMetaGradient } from './autodiff';
 import { MetaGradientFn } from './algorithms/types';
 import * as maml from './algorithms/maml';
 import * as fomaml from './algorithms/fomaml';
@@ -117,7 +116,13 @@ export function poolFor(config: TrainConfig): SineTask[] {
 
 export function createMetaGradientFor(config: TrainConfig, net: FastMlp): MetaGradientFn {
   const inner = { innerSteps: config.innerSteps, innerLr: config.innerLr, seedCompat: config.seedCompat };
-  if (config.engine === 'autodiff') return createAutodiffMetaGradient(net.layout, config.algo, inner);
+  if (config.engine === 'autodiff') {
+    // loaded on demand: tfjs costs ~100 MB and seconds to load, and the fast engine (workers,
+    // the CLI) never needs it
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createAutodiffMetaGradient } = require('./autodiff') as typeof import('./autodiff');
+    return createAutodiffMetaGradient(net.layout, config.algo, inner);
+  }
   const capacity = Math.max(config.taskOptions.supportSize, config.taskOptions.querySize);
   switch (config.algo) {
     case 'maml':
