@@ -58,15 +58,19 @@ export function fitFigure(task: SineTask, fit: { x: Float64Array; predictions: {
 
 /**
  * The original's plot_sine_learning: mean test MSE against SGD steps k, one line per model,
- * with the 95% confidence band over tasks.
+ * with the 95% confidence band over tasks. Where more than half of the tasks diverged, the
+ * mean of the rest describes nothing: the line stops there (the tables give the counts).
  */
 export function curvesFigure(results: Record<string, EvalResult>, title: string, options: { logY?: boolean } = {}): Figure {
   const data: Record<string, unknown>[] = [];
   Object.entries(results).forEach(([name, result], i) => {
     const c = color(i);
-    const mean = result.summary.map((s) => s.mean);
-    const lower = result.summary.map((s) => s.mean - s.ci95);
-    const upper = result.summary.map((s) => s.mean + s.ci95);
+    const shown = result.summary.map((s) => s.diverged <= result.tasks / 2);
+    const mean = result.summary.map((s, k) => (shown[k] ? s.mean : NaN));
+    // on a log axis a band below zero cannot be drawn: clip it just above zero
+    const floor = options.logY ? 1e-6 : -Infinity;
+    const lower = result.summary.map((s, k) => (shown[k] ? Math.max(floor, s.mean - s.ci95) : NaN));
+    const upper = result.summary.map((s, k) => (shown[k] ? s.mean + s.ci95 : NaN));
     data.push({ type: 'scatter', mode: 'lines', x: result.steps, y: upper, line: { width: 0 }, showlegend: false, hoverinfo: 'skip', legendgroup: name });
     data.push({ type: 'scatter', mode: 'lines', x: result.steps, y: lower, line: { width: 0 }, fill: 'tonexty', fillcolor: rgba(c, 0.2), showlegend: false, hoverinfo: 'skip', legendgroup: name });
     data.push({

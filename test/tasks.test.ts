@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { findOneSidedTask, isOneSided, linspace, makeTaskPool, Rng, sampleTask, ORIGINAL_TASKS, PAPER_TASKS, taskOptions, MamlInputError } from '../lib/index';
+import { findOneSidedTask, isOneSided, linspace, makeTaskPool, Rng, sampleTask, ORIGINAL_TASKS, PAPER_TASKS, taskOptions, MamlInputError, curvesFigure, evaluate, initParams, paramLayout } from '../lib/index';
 
 test('tasks follow the original distribution: A in [0.1, 5), phase in [0, 2π), x in [-5, 5)', () => {
   const pool = makeTaskPool(2000, new Rng(3));
@@ -62,4 +62,19 @@ test('the generator is deterministic per (seed, stream) and streams differ', () 
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   assert.ok(Math.abs(mean - 0.5) < 4 * Math.sqrt(1 / 12 / xs.length));
+});
+
+test('loss-curve charts: a line per model with its band, cut where most tasks diverged', () => {
+  const layout = paramLayout();
+  const tasks = makeTaskPool(20, new Rng(9));
+  const calm = evaluate([initParams(new Rng(0))], layout, tasks, { steps: 5 });
+  const wild = evaluate([initParams(new Rng(0))], layout, tasks, { steps: 30, lr: 5 });
+  const fig = curvesFigure({ calm, wild }, 'test', { logY: true });
+  assert.equal(fig.data.length, 6);
+  const wildMean = fig.data[5].y as number[];
+  assert.ok(wild.summary[30].diverged > 10, 'lr 5 makes most tasks diverge');
+  wild.summary.forEach((s, k) => assert.equal(Number.isNaN(wildMean[k]), s.diverged > 10, `step ${k}`));
+  const calmLower = fig.data[1].y as number[];
+  assert.ok(calmLower.every((v) => v > 0), 'log-axis band stays positive');
+  assert.equal((fig.layout!.yaxis as { type?: string }).type, 'log');
 });
