@@ -9,7 +9,6 @@ import { Rng, STREAM } from './rng';
 import { makeTaskPool } from './sineTask';
 import { ALGORITHMS, train, TrainConfigInput, AlgoName, ENGINES, EngineName } from './train';
 import { DivergedError, fail, MamlInputError } from './validate';
-import { initBackend } from './backend';
 
 const USAGE = `usage:
   maml-sine train --algo ${ALGORITHMS.join('|')} [--seed-compat] [--replicas 5] [--epochs 4]
@@ -86,7 +85,12 @@ function trainCommand(args: string[]): void {
         `in ${formatDuration(result.elapsedMs)} (${result.msPerTask.toFixed(3)} ms/task, engine ${c.engine}) -> ${opts.out}`,
     );
   };
-  if (input.engine === 'autodiff') return void initBackend().then(run).catch(report);
+  if (input.engine === 'autodiff') {
+    // tfjs is loaded only for this engine: the fast engine needs none of it
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { initBackend } = require('./backend') as typeof import('./backend');
+    return void initBackend().then(run).catch(report);
+  }
   console.error('engine: fast (hand-derived float64 gradients; --engine autodiff uses tfjs)');
   run();
 }
