@@ -100,10 +100,6 @@ export function showTable(html: string, text: string): void {
   displayBundle({ 'text/html': html, 'text/plain': text });
 }
 
-export function showMarkdown(markdown: string): void {
-  displayBundle({ 'text/markdown': markdown, 'text/plain': markdown });
-}
-
 /**
  * A progress bar that redraws one output in place (update_display_data), so 200,000 tasks
  * give one line, not thousands. Outside a kernel it writes a line per 10% to stderr.

@@ -138,12 +138,10 @@ export function createMetaGradientFor(config: TrainConfig, net: FastMlp): MetaGr
   }
 }
 
-/** Meta-parameters per model: the weights, and for Meta-SGD also one learning rate per weight. */
-export function metaParamCount(config: Pick<TrainConfig, 'algo' | 'layerSizes'>): number {
-  return paramLayout(config.layerSizes).size * (config.algo === 'metasgd' ? 2 : 1);
-}
-
-/** A model's initial meta-parameters, drawn from the replica's generator. */
+/**
+ * A model's initial meta-parameters, drawn from the replica's generator: the weights, and for
+ * Meta-SGD also one learning rate per weight.
+ */
 export function initMetaParams(config: TrainConfig, rng: Rng): Float64Array {
   const theta = initParams(rng, config.layerSizes);
   return config.algo === 'metasgd' ? metasgd.initMetaSgd(theta, config.innerLr) : theta;
