@@ -87,8 +87,7 @@ class Adapter {
       if (k > 0 && !diverged) {
         const supportLoss = net.lossAndGrad(theta, support.x, support.y, pass, grad);
         if (!Number.isFinite(supportLoss)) diverged = true;
-        else if (lrs === null) for (let j = 0; j < P; j++) theta[j] -= lr * grad[j];
-        else for (let j = 0; j < P; j++) theta[j] -= lrs[j] * grad[j];
+        else sgdStep(theta, grad, lr, lrs);
       }
       if (record[next] !== k) continue;
       const mse = diverged ? Infinity : net.loss(theta, test.x, test.y, pass);
@@ -96,6 +95,12 @@ class Adapter {
       out[next++] = diverged ? Infinity : mse;
     }
   }
+}
+
+/** θ ← θ − lr·g, or θ ← θ − lrs ⊙ g with a Meta-SGD model's learned learning rates. */
+function sgdStep(theta: Float64Array, grad: Float64Array, lr: number, lrs: Float64Array | null): void {
+  if (lrs === null) for (let j = 0; j < theta.length; j++) theta[j] -= lr * grad[j];
+  else for (let j = 0; j < theta.length; j++) theta[j] -= lrs[j] * grad[j];
 }
 
 function checkEvalOptions(options: Partial<EvalOptions>): Required<EvalOptions> {
@@ -199,8 +204,7 @@ export function evaluate(replicas: Float64Array[], layout: ParamLayout, tasks: S
 /** Predictions on the test points after each requested number of SGD steps (for fit plots). */
 export function fitPredictions(theta: Float64Array, layout: ParamLayout, task: SineTask, fits: number[], lr = 0.01, testSize = 100): { x: Float64Array; predictions: { step: number; y: Float64Array; mse: number }[] } {
   fits.forEach((k, i) => checkInt(`fits[${i}]`, k, 0));
-  checkPositive('lr', lr);
-  checkEvaluation([theta], layout, [task], { steps: 0, lr });
+  checkEvaluation([theta], layout, [task], { steps: 0, lr }); // also checks lr
   const net = new FastMlp(layout);
   const pass = net.workspace(Math.max(testSize, task.options.supportSize, task.options.testSize));
   const P = layout.size;
@@ -215,7 +219,7 @@ export function fitPredictions(theta: Float64Array, layout: ParamLayout, task: S
   for (let k = 0; k <= maxStep; k++) {
     if (k > 0) {
       net.lossAndGrad(params, support.x, support.y, pass, grad);
-      for (let j = 0; j < P; j++) params[j] -= (lrs === null ? lr : lrs[j]) * grad[j];
+      sgdStep(params, grad, lr, lrs);
     }
     if (fits.includes(k)) {
       const mse = net.loss(params, scored.x, scored.y, pass);

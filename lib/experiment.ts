@@ -9,7 +9,7 @@ import { initParams, paramLayout } from './params';
 import { Rng, STREAM } from './rng';
 import { makeTaskPool, SineTask, SineTaskOptions } from './sineTask';
 import { trainParallel } from './parallel';
-import { Progress, resolveTrainConfig, TrainConfigInput, TrainResult } from './train';
+import { Progress, resolveTrainConfig, totalTasks, TrainConfigInput, TrainResult } from './train';
 import { checkOneOf } from './validate';
 
 export interface Scale {
@@ -75,8 +75,7 @@ export async function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Prog
   const file = path.join(checkpointDir(), `${config.algo}${config.seedCompat ? '-seedcompat' : ''}-${configKey(config)}.json`);
   if (fs.existsSync(file)) {
     const ck = loadCheckpoint(file);
-    const total = config.replicas * config.epochs * config.tasks;
-    return { config: ck.config, layout: ck.layout, replicas: ck.replicas, history: ck.history, elapsedMs: ck.elapsedMs, msPerTask: ck.elapsedMs / total, file, cached: true };
+    return { config: ck.config, layout: ck.layout, replicas: ck.replicas, history: ck.history, elapsedMs: ck.elapsedMs, msPerTask: ck.elapsedMs / totalTasks(config), file, cached: true };
   }
   const result = await trainParallel(config, { onProgress });
   saveCheckpoint(file, result);

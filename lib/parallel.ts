@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { checkEvaluation, EvalOptions, EvalResult, summarizeCurves } from './evaluate';
 import { ParamLayout, paramLayout } from './params';
 import { SineTask, SineTaskOptions } from './sineTask';
-import { Progress, resolveTrainConfig, TrainConfig, TrainConfigInput, TrainResult, TrainOptions } from './train';
+import { progressCounter, resolveTrainConfig, totalTasks, TrainConfig, TrainConfigInput, TrainResult, TrainOptions } from './train';
 import { checkInt, DivergedError, MamlInputError } from './validate';
 
 interface TaskSpec {
@@ -97,36 +97,18 @@ export async function trainParallel(input: TrainConfigInput, options: TrainOptio
   const config = resolveTrainConfig(input);
   const layout = paramLayout(config.layerSizes);
   const workers = Math.min(options.workers ?? defaultWorkers(), config.replicas);
-  const poolSize = config.freshTasks ? config.tasks : (options.pool?.length ?? config.tasks);
-  const total = config.replicas * config.epochs * poolSize;
-  const every = options.progressEvery ?? Math.max(1, Math.floor(total / 200));
+  const total = totalTasks(config, options.pool?.length);
+  const progress = progressCounter(config, total, options);
   const tasks = options.pool?.map(toSpec);
   const replicas: Float64Array[] = new Array(config.replicas);
   const history: number[][] = new Array(config.replicas);
   const start = performance.now();
-  let done = 0;
-  let lastReport = 0;
-  let windowLoss = 0;
-  let windowCount = 0;
-  let lastReplica = 0;
-  const report = (force: boolean) => {
-    if (!options.onProgress || (!force && done - lastReport < every)) return;
-    lastReport = done;
-    const p: Progress = { replica: lastReplica, replicas: config.replicas, done, total, loss: windowCount ? windowLoss / windowCount : NaN, elapsedMs: performance.now() - start };
-    windowLoss = 0;
-    windowCount = 0;
-    options.onProgress(p);
-  };
   const ids = Array.from({ length: config.replicas }, (_, r) => r);
   await Promise.all(
     slices(config.replicas, workers).map(([from, to]) =>
-      startWorker({ kind: 'train', config, replicaIds: ids.slice(from, to), progressEvery: Math.max(1, Math.floor(every / workers)), tasks }, (reply) => {
+      startWorker({ kind: 'train', config, replicaIds: ids.slice(from, to), progressEvery: Math.max(1, Math.floor(progress.every / workers)), tasks }, (reply) => {
         if (reply.kind === 'progress') {
-          done += reply.tasks;
-          windowLoss += reply.lossSum;
-          windowCount += reply.tasks;
-          lastReplica = reply.replica;
-          report(done === total);
+          progress.add(reply.tasks, reply.lossSum, reply.replica);
         } else if (reply.kind === 'replica') {
           replicas[reply.replica] = reply.theta;
           history[reply.replica] = reply.history;

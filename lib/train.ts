@@ -188,29 +188,46 @@ export function trainReplica(config: TrainConfig, replica: number, pool: SineTas
   return { theta, history };
 }
 
+/** How many tasks a run processes over all replicas and epochs. */
+export function totalTasks(config: TrainConfig, poolSize = config.tasks): number {
+  return config.replicas * config.epochs * (config.freshTasks ? config.tasks : poolSize);
+}
+
+/**
+ * Counts finished tasks (one at a time, or in bunches from workers) and calls onProgress every
+ * `every` tasks and at the end, with the mean loss since the last report.
+ */
+export function progressCounter(config: TrainConfig, total: number, options: TrainOptions): { every: number; add: (tasks: number, lossSum: number, replica: number) => void } {
+  const every = options.progressEvery ?? Math.max(1, Math.floor(total / 200));
+  const start = performance.now();
+  let done = 0;
+  let lastReport = 0;
+  let windowLoss = 0;
+  let windowCount = 0;
+  const add = (tasks: number, lossSum: number, replica: number) => {
+    done += tasks;
+    windowLoss += lossSum;
+    windowCount += tasks;
+    if (!options.onProgress || (done - lastReport < every && done !== total)) return;
+    lastReport = done;
+    options.onProgress({ replica, replicas: config.replicas, done, total, loss: windowLoss / windowCount, elapsedMs: performance.now() - start });
+    windowLoss = 0;
+    windowCount = 0;
+  };
+  return { every, add };
+}
+
 export function train(input: TrainConfigInput, options: TrainOptions = {}): TrainResult {
   const config = resolveTrainConfig(input);
   const layout = paramLayout(config.layerSizes);
   const pool = options.pool ?? poolFor(config);
-  const total = config.replicas * config.epochs * (config.freshTasks ? config.tasks : pool.length);
-  const every = options.progressEvery ?? Math.max(1, Math.floor(total / 200));
+  const total = totalTasks(config, pool.length);
+  const progress = progressCounter(config, total, options);
   const start = performance.now();
-  let done = 0;
-  let windowLoss = 0;
-  let windowCount = 0;
   const replicas: Float64Array[] = [];
   const history: number[][] = [];
   for (let r = 0; r < config.replicas; r++) {
-    const out = trainReplica(config, r, pool, (loss) => {
-      done++;
-      windowLoss += loss;
-      windowCount++;
-      if (options.onProgress && (done % every === 0 || done === total)) {
-        options.onProgress({ replica: r, replicas: config.replicas, done, total, loss: windowLoss / windowCount, elapsedMs: performance.now() - start });
-        windowLoss = 0;
-        windowCount = 0;
-      }
-    });
+    const out = trainReplica(config, r, pool, (loss) => progress.add(1, loss, r));
     replicas.push(out.theta);
     history.push(out.history);
   }
