@@ -1,0 +1,100 @@
+/**
+ * The playground's arithmetic: adapt one model to a handful of points with k plain SGD steps
+ * and score it, in Node and, bundled by esbuild, in the browser. It is evaluation's own code:
+ * FastMlp's forward pass and gradient, evaluate.ts's SGD step (a Meta-SGD model's learned
+ * rates replace the learning rate there too), sineTask.ts's task, test grid and linspace.
+ * Nothing here imports Node, so the same module runs in a page.
+ */
+import { DIVERGED_MSE, sgdStep } from './evaluate';
+import { FastMlp, Workspace } from './fastMlp';
+import { ParamLayout, paramLayout } from './params';
+import { linspace, ORIGINAL_TASKS, SineTask } from './sineTask';
+
+/** Points on which the adapted curves are drawn: fitPredictions' default (100 on the x range). */
+export const CURVE_POINTS = 100;
+
+export interface AdaptInput {
+  /** the support points (any number, 0 included: then nothing is adapted) */
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  steps: number;
+  /** plain SGD learning rate; a Meta-SGD model (2P numbers) uses its learned rates instead */
+  lr: number;
+  /** the task the points come from, when it is known: the test MSE is measured against it */
+  task: { amplitude: number; phase: number } | null;
+}
+
+export interface Adaptation {
+  /** the adapted weights (P numbers; a Meta-SGD model's rates are not adapted) */
+  theta: Float64Array;
+  /** the adapted network on CURVE_POINTS evenly spaced x */
+  curve: Float64Array;
+  /** test MSE on the task's 50-point grid (as evaluate() measures it), or null without a task */
+  testMse: number | null;
+  /** MSE on the support points after adapting, or null without points */
+  supportMse: number | null;
+  /**
+   * a support loss that was not finite, or a final test MSE above DIVERGED_MSE (or not
+   * finite); evaluate() also counts a task whose MSE passed DIVERGED_MSE at an earlier step
+   */
+  diverged: boolean;
+}
+
+/** One network shape, reusable buffers; `adapt` is called once per model and redraw. */
+export class PlaygroundEngine {
+  readonly layout: ParamLayout;
+  readonly net: FastMlp;
+  readonly curveX: Float64Array;
+  private ws: Workspace;
+  private readonly grad: Float64Array;
+
+  constructor(layerSizes?: readonly number[]) {
+    this.layout = paramLayout(layerSizes);
+    this.net = new FastMlp(this.layout);
+    this.curveX = linspace(ORIGINAL_TASKS.xRange[0], ORIGINAL_TASKS.xRange[1], CURVE_POINTS);
+    this.ws = this.net.workspace(Math.max(CURVE_POINTS, ORIGINAL_TASKS.testSize, ORIGINAL_TASKS.supportSize));
+    this.grad = new Float64Array(this.layout.size);
+  }
+
+  /** The task as sineTask.ts defines it, with these support inputs. */
+  static task(amplitude: number, phase: number, x: ArrayLike<number>): SineTask {
+    const supportX = Float64Array.from(x);
+    return new SineTask(amplitude, phase, supportX, { ...ORIGINAL_TASKS, supportSize: Math.max(1, supportX.length) });
+  }
+
+  /**
+   * k SGD steps from `init` on the points, exactly as evaluate()'s adapter and fitPredictions()
+   * take them (same operations in the same order, so the same float64 results).
+   */
+  adapt(init: Float64Array, input: AdaptInput): Adaptation {
+    const P = this.layout.size;
+    if (init.length !== P && init.length !== 2 * P) {
+      throw new RangeError(`init has ${init.length} numbers: expected ${P} (or ${2 * P} for Meta-SGD)`);
+    }
+    const n = input.x.length;
+    if (input.y.length !== n) throw new RangeError(`${n} x values but ${input.y.length} y values`);
+    if (this.ws.capacity < n) this.ws = this.net.workspace(n);
+    const { net, ws, grad } = this;
+    const theta = init.slice(0, P);
+    const lrs = init.length === 2 * P ? init.subarray(P) : null;
+    const x = Float64Array.from(input.x);
+    const y = Float64Array.from(input.y);
+    let diverged = false;
+    if (n > 0) {
+      for (let k = 1; k <= input.steps; k++) {
+        const supportLoss = net.lossAndGrad(theta, x, y, ws, grad);
+        if (!Number.isFinite(supportLoss)) diverged = true;
+        sgdStep(theta, grad, input.lr, lrs);
+      }
+    }
+    let testMse: number | null = null;
+    if (input.task !== null) {
+      const test = PlaygroundEngine.task(input.task.amplitude, input.task.phase, x).testSet();
+      testMse = net.loss(theta, test.x, test.y, ws);
+      if (!(testMse <= DIVERGED_MSE)) diverged = true;
+    }
+    const supportMse = n > 0 ? net.loss(theta, x, y, ws) : null;
+    const curve = net.forward(theta, this.curveX, ws).slice();
+    return { theta, curve, testMse, supportMse, diverged };
+  }
+}
