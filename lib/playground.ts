@@ -140,9 +140,9 @@ barely move from where they start (notebooks 4, 5, 7 and 8). Then slide on to 50
 <li><b>A one-sided task</b> (the button; the original's example from notebook 4): all points on
 one side of 0. After ten steps MAML's curve is closer to the whole sine, the side without points
 included, than transfer's or the random initialisation's.</li>
-<li><b>Two points.</b> Clear the points and click twice. Two points cannot pin down a sine, but
-MAML's initialisation fills in the rest better than transfer's, which stays near the average
-of all tasks, a curve close to 0 (notebook 6).</li>
+<li><b>Two points.</b> Clear the points, click twice and set 1 step. Two points cannot pin down
+a sine, but MAML's initialisation fills in the rest better than transfer's, which stays near the
+average of all tasks, a curve close to 0 (notebook 6). More steps on two points can overfit.</li>
 <li><b>A very large learning rate</b> (the slider's right end, 10, with the first 5 steps): plain
 SGD runs away from every initialisation on most tasks (the table marks an MSE above 10,000 or not
 finite as diverged; the curve leaves the chart), except Meta-SGD, which does not use the slider at all: it adapts with the
