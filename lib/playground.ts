@@ -141,12 +141,13 @@ barely move from where they start (notebooks 4, 5, 7 and 8). Then slide on to 50
 one side of 0. After ten steps MAML's curve is closer to the whole sine, the side without points
 included, than transfer's or the random initialisation's.</li>
 <li><b>Two points.</b> Clear the points, click twice and set 1 step. Two points cannot pin down
-a sine, but MAML's initialisation fills in the rest better than transfer's, which stays near the
-average of all tasks, a curve close to 0 (notebook 6). More steps on two points can overfit.</li>
+a sine: is a model's guess through them better than transfer's almost flat curve near 0, the
+average of all tasks (notebook 6)? Notebook 11 measures it over the held-out tasks.</li>
 <li><b>A very large learning rate</b> (the slider's right end, 10, with the first 5 steps): plain
 SGD runs away from every initialisation on most tasks (the table marks an MSE above 10,000 or not
 finite as diverged; the curve leaves the chart), except Meta-SGD, which does not use the slider at all: it adapts with the
-per-parameter rates it learned, tuned for one step (notebook 8).</li>
+per-parameter rates it learned, tuned for one step (notebook 8). Those rates run away too when
+repeated: slide the steps up and watch Meta-SGD's MSE.</li>
 <li><b>MAML as the original</b> was trained with the original's support-gradient leak: compare
 it with textbook MAML on the same points; notebook 10 measures the difference over many tasks.</li>
 </ul>
