@@ -19,8 +19,7 @@ import { displayBundle, escapeHtml, plotHtml } from './display';
 import { currentScale, randomModels, recipe, Scale, trainOrLoad } from './experiment';
 import { DEFAULT_LAYER_SIZES } from './params';
 import type { Progress } from './train';
-import type { PlaygroundModelSpec, PlaygroundSpec } from './playgroundBrowser';
-import { AdaptInput, PlaygroundEngine } from './playgroundEngine';
+import { AdaptInput, PlaygroundEngine, PlaygroundModelSpec, PlaygroundSpec } from './playgroundEngine';
 import { ORIGINAL_TASKS, sampleTask } from './sineTask';
 import { Rng, STREAM } from './rng';
 

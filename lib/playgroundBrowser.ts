@@ -10,28 +10,7 @@
  */
 import { STREAM, Rng } from './rng';
 import { findOneSidedTask, sampleTask, ORIGINAL_TASKS } from './sineTask';
-import { Adaptation, PlaygroundEngine } from './playgroundEngine';
-
-export interface PlaygroundModelSpec {
-  key: string;
-  name: string;
-  color: string;
-  /** the initialisation (P numbers, or 2P for Meta-SGD: weights then learned rates) */
-  params: number[];
-  /** one line on where it comes from */
-  about: string;
-}
-
-export interface PlaygroundSpec {
-  /** the container's id; the chart is the element `${id}-plot` */
-  id: string;
-  layerSizes: number[];
-  models: PlaygroundModelSpec[];
-  steps: number;
-  lr: number;
-  /** seed of the held-out tasks the "new task" button walks through (SINE_TEST) */
-  heldOutSeed: number;
-}
+import { Adaptation, PlaygroundEngine, PlaygroundModelSpec, PlaygroundSpec } from './playgroundEngine';
 
 interface PlotlyDiv extends HTMLElement {
   _fullLayout?: unknown;

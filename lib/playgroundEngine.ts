@@ -98,3 +98,28 @@ export class PlaygroundEngine {
     return { theta, curve, testMse, supportMse, diverged };
   }
 }
+
+/**
+ * What the page gets from Node (inline JSON). Declared here, not beside the DOM code, so that
+ * Node (and tslab, which compiles without the DOM library) never has to compile that code.
+ */
+export interface PlaygroundModelSpec {
+  key: string;
+  name: string;
+  color: string;
+  /** the initialisation (P numbers, or 2P for Meta-SGD: weights then learned rates) */
+  params: number[];
+  /** one line on where it comes from */
+  about: string;
+}
+
+export interface PlaygroundSpec {
+  /** the container's id; the chart is the element `${id}-plot` */
+  id: string;
+  layerSizes: number[];
+  models: PlaygroundModelSpec[];
+  steps: number;
+  lr: number;
+  /** seed of the held-out tasks the "new task" button walks through (SINE_TEST) */
+  heldOutSeed: number;
+}
