@@ -358,6 +358,8 @@ export class Playground {
       steps: this.steps,
       lr: this.lr,
       curveX: Array.from(this.engine.curveX),
+      // the task's 50 test targets A·sin(x + φ) as this browser computes them (its Math.sin)
+      gridY: this.task === null ? null : Array.from(PlaygroundEngine.task(this.task.amplitude, this.task.phase, []).testSet().y),
       models: this.models.map((m) => ({
         key: m.spec.key, visible: m.visible,
         theta: m.last === null ? null : Array.from(m.last.theta),

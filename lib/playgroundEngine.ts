@@ -3,7 +3,8 @@
  * and score it, in Node and, bundled by esbuild, in the browser. It is evaluation's own code:
  * FastMlp's forward pass and gradient, evaluate.ts's SGD step (a Meta-SGD model's learned
  * rates replace the learning rate there too), sineTask.ts's task, test grid and linspace.
- * Nothing here imports Node, so the same module runs in a page.
+ * Nothing here imports Node, so the same module runs in a page. (Math.sin, behind a task's
+ * values, is the JavaScript engine's own: Chromium's can differ from Node's in the last bit.)
  */
 import { DIVERGED_MSE, sgdStep } from './evaluate';
 import { FastMlp, Workspace } from './fastMlp';

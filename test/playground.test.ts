@@ -29,7 +29,7 @@ let models: PlaygroundModel[];
 let browser: Browser;
 
 interface PageModel { key: string; visible: boolean; theta: number[] | null; curve: number[] | null; testMse: number | null; supportMse: number | null; diverged: boolean | null }
-interface PageState { task: { amplitude: number; phase: number } | null; points: [number, number][]; steps: number; lr: number; curveX: number[]; models: PageModel[]; timings: { computeMs: number; totalMs: number }[]; redraws: number }
+interface PageState { task: { amplitude: number; phase: number } | null; points: [number, number][]; steps: number; lr: number; curveX: number[]; gridY: number[] | null; models: PageModel[]; timings: { computeMs: number; totalMs: number }[]; redraws: number }
 
 before(async () => {
   const saved = process.env.MAML_CHECKPOINTS;
@@ -55,38 +55,62 @@ after(async () => {
   await browser?.close();
 });
 
-/** What Node computes for the page's points, steps and learning rate, three ways. */
-function nodeNumbers(state: PageState, model: PlaygroundModel) {
-  const init = Float64Array.from(model.params);
+/**
+ * Math.sin is the one thing the page does not take from the library: it is the JavaScript
+ * engine's, and Chromium's (V8 with libm-based trigonometry) differs from Node 20's (fdlibm) in
+ * the last bit for a few percent of arguments (printed below). So the task's values, y = A sin(x
+ * + φ), can differ by an ulp between the two, and with them the adaptation. The comparison is
+ * therefore: (1) given the page's values (its points and its 50 test targets), Node's engine
+ * gives the page's parameters, curve and MSEs bit for bit; (2) where Node's Math.sin gives the
+ * same values, the page equals evaluate() and fitPredictions() bit for bit, and otherwise to
+ * 1e-9 relative.
+ */
+let sineMismatches = 0;
+let sineValues = 0;
+
+function assertSameAsNode(state: PageState): void {
   const x = state.points.map((p) => p[0]);
   const y = state.points.map((p) => p[1]);
-  const engine = new PlaygroundEngine().adapt(init, { x, y, steps: state.steps, lr: state.lr, task: state.task });
-  let evaluated: number | null = null;
-  let fitted: { y: number[]; mse: number } | null = null;
-  if (state.task !== null && x.length > 0) {
-    const task = PlaygroundEngine.task(state.task.amplitude, state.task.phase, x);
-    evaluated = evaluate([init], layout, [task], { steps: state.steps, lr: state.lr }).perTask[state.steps][0];
-    const fit = fitPredictions(init, layout, task, [state.steps], state.lr, 100).predictions[0];
-    fitted = { y: Array.from(fit.y), mse: fit.mse };
+  let sameSines = true;
+  let grid: { x: Float64Array; y: Float64Array } | null = null;
+  if (state.task !== null) {
+    const nodeTask = PlaygroundEngine.task(state.task.amplitude, state.task.phase, x);
+    grid = nodeTask.testSet();
+    const nodeY = [...(x.length > 0 ? nodeTask.supportSet().y : []), ...grid.y];
+    const pageY = [...y, ...state.gridY!];
+    const differ = nodeY.filter((v, i) => !Object.is(v, pageY[i])).length;
+    sineMismatches += differ;
+    sineValues += nodeY.length;
+    sameSines = differ === 0;
   }
-  return { engine, evaluated, fitted };
-}
-
-/** Every shown model's page numbers equal Node's, bit for bit (deepStrictEqual compares with Object.is). */
-function assertSameAsNode(state: PageState): void {
+  const engine = new PlaygroundEngine();
+  const ws = engine.net.workspace(100);
   for (const m of state.models) {
     if (!m.visible) continue;
     const model = models.find((d) => d.key === m.key)!;
-    const { engine, evaluated, fitted } = nodeNumbers(state, model);
-    assert.deepStrictEqual(m.theta, Array.from(engine.theta), `${m.key}: adapted parameters`);
-    assert.deepStrictEqual(m.curve, Array.from(engine.curve), `${m.key}: adapted curve`);
-    assert.deepStrictEqual(m.testMse, engine.testMse, `${m.key}: test MSE`);
-    assert.deepStrictEqual(m.supportMse, engine.supportMse, `${m.key}: MSE on the points`);
-    if (fitted !== null) {
-      // fitPredictions draws on the same 100 points and scores on the same 50-point grid
-      assert.deepStrictEqual(m.curve, fitted.y, `${m.key}: curve = fitPredictions`);
-      assert.deepStrictEqual(m.testMse, fitted.mse, `${m.key}: MSE = fitPredictions`);
-      if (!engine.diverged) assert.deepStrictEqual(m.testMse, evaluated, `${m.key}: MSE = evaluate`);
+    const init = Float64Array.from(model.params);
+    const node = engine.adapt(init, { x, y, steps: state.steps, lr: state.lr, task: state.task });
+    assert.deepStrictEqual(m.theta, Array.from(node.theta), `${m.key}: adapted parameters`);
+    assert.deepStrictEqual(m.curve, Array.from(node.curve), `${m.key}: adapted curve`);
+    assert.deepStrictEqual(m.supportMse, node.supportMse, `${m.key}: MSE on the points`);
+    if (state.task === null || grid === null) {
+      assert.equal(m.testMse, null);
+      continue;
+    }
+    const onPageTargets = engine.net.loss(node.theta, grid.x, Float64Array.from(state.gridY!), ws);
+    assert.deepStrictEqual(m.testMse, onPageTargets, `${m.key}: test MSE on the page's targets`);
+    if (x.length === 0) continue;
+    const task = PlaygroundEngine.task(state.task.amplitude, state.task.phase, x);
+    const evaluated = evaluate([init], layout, [task], { steps: state.steps, lr: state.lr }).perTask[state.steps][0];
+    const fit = fitPredictions(init, layout, task, [state.steps], state.lr, 100).predictions[0];
+    if (sameSines) {
+      assert.deepStrictEqual(m.testMse, node.testMse, `${m.key}: test MSE`);
+      assert.deepStrictEqual(m.curve, Array.from(fit.y), `${m.key}: curve = fitPredictions`);
+      assert.deepStrictEqual(m.testMse, fit.mse, `${m.key}: MSE = fitPredictions`);
+      if (!node.diverged) assert.deepStrictEqual(m.testMse, evaluated, `${m.key}: MSE = evaluate`);
+    } else if (!node.diverged) {
+      const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+      assert.ok(close(m.testMse!, fit.mse) && close(m.testMse!, evaluated), `${m.key}: ${m.testMse} vs ${fit.mse}, ${evaluated}`);
     }
   }
 }
@@ -311,7 +335,22 @@ test('reports/playground.html in Chromium, offline: click three points on a blan
     `(adapting ${compute.toFixed(1)} ms; max ${Math.max(...last.map((t) => t.totalMs)).toFixed(1)} ms over ${samples} redraws)`);
   assertSameAsNode(timed);
   await p.screenshot({ path: path.join(screenshots, 'playground-50-steps.png') as `${string}.png`, fullPage: true });
+  // the same with a new task's K = 10 points (printed, not asserted: the issue's bound is checked above)
+  await clickButton(p, 'New task');
+  await redraws(p, ++n);
+  await p.focus('input[type=range][id$="inner-learning-rate"]');
+  for (let i = 0; i < samples; i++) {
+    await p.keyboard.press(i % 2 === 0 ? 'ArrowRight' : 'ArrowLeft');
+    await redraws(p, ++n);
+  }
+  const ten = await state(p);
+  const tenLast = ten.timings.slice(-samples);
+  assert.equal(ten.points.length, 10);
+  assertSameAsNode(ten);
+  console.log(`playground redraw, 7 models x 50 SGD steps, 10 points, Chromium: median ` +
+    `${median(tenLast.map((t) => t.totalMs)).toFixed(1)} ms (adapting ${median(tenLast.map((t) => t.computeMs)).toFixed(1)} ms)`);
   await p.close();
+  console.log(`task values A·sin(x + φ) compared: ${sineValues}; Chromium's Math.sin differed from Node's in the last bit for ${sineMismatches}`);
   assert.deepEqual(external, [], 'the page asked for something off this disk');
   assert.deepEqual(problems, []);
   assert.ok(total <= 50, `a redraw takes ${total.toFixed(1)} ms (median): expected <= 50 ms`);
