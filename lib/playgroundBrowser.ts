@@ -10,7 +10,7 @@
  */
 import { STREAM, Rng } from './rng';
 import { findOneSidedTask, sampleTask, ORIGINAL_TASKS } from './sineTask';
-import { Adaptation, PlaygroundEngine, PlaygroundModelSpec, PlaygroundSpec } from './playgroundEngine';
+import { Adaptation, AdaptRun, PlaygroundEngine, PlaygroundModelSpec, PlaygroundSpec } from './playgroundEngine';
 
 interface PlotlyDiv extends HTMLElement {
   _fullLayout?: unknown;
@@ -33,6 +33,8 @@ interface ModelState {
   init: Float64Array;
   visible: boolean;
   last: Adaptation | null;
+  /** the parameters after 0, 1, 2, ... steps for the points and learning rate in `key` */
+  trajectory?: { key: string; run: AdaptRun; saved: Float64Array; firstBad: number };
   checkbox: HTMLInputElement;
   testCell: HTMLElement;
   fitCell: HTMLElement;
@@ -290,8 +292,29 @@ export class Playground {
     const x = this.points.map((p) => p.x);
     const y = this.points.map((p) => p.y);
     const task = this.task === null ? null : { amplitude: this.task.amplitude, phase: this.task.phase };
+    // Each model keeps its trajectory for the current points and learning rate, so moving the
+    // steps slider only takes the steps not taken yet (the same steps adapt() takes).
+    const key = JSON.stringify([x, y, this.lr]);
     for (const m of this.models) {
-      m.last = m.visible ? this.engine.adapt(m.init, { x, y, steps: this.steps, lr: this.lr, task }) : null;
+      if (!m.visible) {
+        m.last = null;
+        continue;
+      }
+      const P = this.engine.layout.size;
+      if (m.trajectory === undefined || m.trajectory.key !== key) {
+        const run = this.engine.start(m.init, { x, y, lr: this.lr });
+        // one buffer for all STEPS_MAX + 1 snapshots, reused: no garbage per redraw
+        const saved = m.trajectory?.saved ?? new Float64Array((STEPS_MAX + 1) * P);
+        saved.set(run.theta, 0);
+        m.trajectory = { key, run, saved, firstBad: Infinity };
+      }
+      const t = m.trajectory;
+      while (t.run.steps < this.steps) {
+        if (!this.engine.step(t.run)) t.firstBad = Math.min(t.firstBad, t.run.steps);
+        t.saved.set(t.run.theta, t.run.steps * P);
+      }
+      const at = { ...t.run, theta: t.saved.subarray(this.steps * P, (this.steps + 1) * P) };
+      m.last = this.engine.score(at, task, t.firstBad <= this.steps);
     }
     const t1 = performance.now();
     const curveX = Array.from(this.engine.curveX);

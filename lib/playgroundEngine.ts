@@ -41,6 +41,16 @@ export interface Adaptation {
   diverged: boolean;
 }
 
+/** An adaptation in progress: start(), then step() as often as wanted, score() at any point. */
+export interface AdaptRun {
+  theta: Float64Array;
+  lrs: Float64Array | null;
+  x: Float64Array;
+  y: Float64Array;
+  lr: number;
+  steps: number;
+}
+
 /** One network shape, reusable buffers; `adapt` is called once per model and redraw. */
 export class PlaygroundEngine {
   readonly layout: ParamLayout;
@@ -68,6 +78,14 @@ export class PlaygroundEngine {
    * take them (same operations in the same order, so the same float64 results).
    */
   adapt(init: Float64Array, input: AdaptInput): Adaptation {
+    const run = this.start(init, input);
+    let diverged = false;
+    for (let k = 1; k <= input.steps; k++) if (!this.step(run)) diverged = true;
+    return this.score(run, input.task, diverged);
+  }
+
+  /** The state of one adaptation: the parameters so far and the points (see adapt()). */
+  start(init: Float64Array, input: Pick<AdaptInput, 'x' | 'y' | 'lr'>): AdaptRun {
     const P = this.layout.size;
     if (init.length !== P && init.length !== 2 * P) {
       throw new RangeError(`init has ${init.length} numbers: expected ${P} (or ${2 * P} for Meta-SGD)`);
@@ -75,26 +93,32 @@ export class PlaygroundEngine {
     const n = input.x.length;
     if (input.y.length !== n) throw new RangeError(`${n} x values but ${input.y.length} y values`);
     if (this.ws.capacity < n) this.ws = this.net.workspace(n);
-    const { net, ws, grad } = this;
-    const theta = init.slice(0, P);
-    const lrs = init.length === 2 * P ? init.subarray(P) : null;
-    const x = Float64Array.from(input.x);
-    const y = Float64Array.from(input.y);
-    let diverged = false;
-    if (n > 0) {
-      for (let k = 1; k <= input.steps; k++) {
-        const supportLoss = net.lossAndGrad(theta, x, y, ws, grad);
-        if (!Number.isFinite(supportLoss)) diverged = true;
-        sgdStep(theta, grad, input.lr, lrs);
-      }
-    }
+    return {
+      theta: init.slice(0, P), lrs: init.length === 2 * P ? init.subarray(P) : null,
+      x: Float64Array.from(input.x), y: Float64Array.from(input.y), lr: input.lr, steps: 0,
+    };
+  }
+
+  /** One SGD step in place (none without points); false when the support loss was not finite. */
+  step(run: AdaptRun): boolean {
+    run.steps++;
+    if (run.x.length === 0) return true;
+    const supportLoss = this.net.lossAndGrad(run.theta, run.x, run.y, this.ws, this.grad);
+    sgdStep(run.theta, this.grad, run.lr, run.lrs);
+    return Number.isFinite(supportLoss);
+  }
+
+  /** The curve and the MSEs of the parameters reached so far (`diverged`: a step's loss was not finite). */
+  score(run: AdaptRun, task: AdaptInput['task'], diverged: boolean): Adaptation {
+    const { net, ws } = this;
+    const theta = run.theta.slice();
     let testMse: number | null = null;
-    if (input.task !== null) {
-      const test = PlaygroundEngine.task(input.task.amplitude, input.task.phase, x).testSet();
+    if (task !== null) {
+      const test = PlaygroundEngine.task(task.amplitude, task.phase, run.x).testSet();
       testMse = net.loss(theta, test.x, test.y, ws);
       if (!(testMse <= DIVERGED_MSE)) diverged = true;
     }
-    const supportMse = n > 0 ? net.loss(theta, x, y, ws) : null;
+    const supportMse = run.x.length > 0 ? net.loss(theta, run.x, run.y, ws) : null;
     const curve = net.forward(theta, this.curveX, ws).slice();
     return { theta, curve, testMse, supportMse, diverged };
   }
