@@ -98,7 +98,7 @@ class Adapter {
 }
 
 /** θ ← θ − lr·g, or θ ← θ − lrs ⊙ g with a Meta-SGD model's learned learning rates. */
-function sgdStep(theta: Float64Array, grad: Float64Array, lr: number, lrs: Float64Array | null): void {
+export function sgdStep(theta: Float64Array, grad: Float64Array, lr: number, lrs: Float64Array | null): void {
   if (lrs === null) for (let j = 0; j < theta.length; j++) theta[j] -= lr * grad[j];
   else for (let j = 0; j < theta.length; j++) theta[j] -= lrs[j] * grad[j];
 }

@@ -19,3 +19,5 @@ export { initBackend, BACKENDS } from './backend';
 export * from './experiment';
 export * from './charts';
 export * from './parallel';
+export * from './playgroundEngine';
+export * from './playground';

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { currentScale, projectRoot } from '../lib/experiment';
 import { escapeHtml } from '../lib/display';
 import { writeFileAtomic } from '../lib/checkpoint';
+import { writePlaygroundReport } from '../lib/playground';
 
 const PYTHON = '/usr/bin/python3';
 const root = projectRoot(__dirname);
@@ -119,10 +120,13 @@ async function main(): Promise<void> {
     exports.push(exported);
   }
   await Promise.all(exports);
+  // the live chart, from the checkpoints the notebooks just trained or loaded
+  const playground = only === null || only.includes('11') ? await writePlaygroundReport(out, scale) : null;
   const seconds = (Date.now() - start) / 1000;
   const rows = done
     .map((d) => `<li><a href="${escapeHtml(d.file.replace(/\.ipynb$/, '.html'))}">${escapeHtml(d.title)}</a> <small>(executed in ${d.seconds.toFixed(0)} s; <a href="${escapeHtml(d.file)}">executed notebook</a>)</small></li>`)
-    .join('\n');
+    .join('\n') +
+    (playground ? `\n<li><a href="playground.html">Try it yourself: adapt the trained models live</a> <small>(standalone page)</small></li>` : '');
   writeFileAtomic(
     path.join(out, 'index.html'),
     `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>maml-sine reports</title>\n` +

@@ -117,3 +117,23 @@ test('index.html links every report', () => {
   const index = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
   for (const nb of notebooks) assert.ok(index.includes(`href="${nb.replace(/\.ipynb$/, '.html')}"`), nb);
 });
+
+test('npm run report writes playground.html, linked from index.html, and it starts offline in Chromium', async () => {
+  assert.equal(report.status, 0, 'the report run failed');
+  assert.ok(fs.readFileSync(path.join(out, 'index.html'), 'utf8').includes('href="playground.html"'));
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  await page.setRequestInterception(true);
+  page.on('request', (req) => (req.url().startsWith('file:') ? void req.continue() : (problems.push(`request: ${req.url()}`), void req.abort())));
+  page.on('pageerror', (err) => problems.push(`page error: ${(err as Error).message}`));
+  await page.setViewport({ width: 1200, height: 900 });
+  await page.goto(pathToFileURL(path.join(out, 'playground.html')).href, { waitUntil: 'load' });
+  // the page's test hook (lib/playgroundBrowser.ts): its state once the first redraw is done
+  await page.waitForFunction(() => JSON.parse((window as unknown as { mamlPlayground: { state(): string } }).mamlPlayground.state())?.redraws > 0, { timeout: 30_000 });
+  const models = await page.evaluate(() => JSON.parse((window as unknown as { mamlPlayground: { state(): string } }).mamlPlayground.state()).models.length);
+  fs.mkdirSync(path.join(out, 'screenshots'), { recursive: true });
+  await page.screenshot({ path: path.join(out, 'screenshots', 'playground.png') as `${string}.png`, fullPage: true });
+  await page.close();
+  assert.equal(models, 7);
+  assert.deepEqual(problems, []);
+});
