@@ -159,7 +159,7 @@ export const LIMITS = Object.freeze({
   querySize: 1000,
   testSize: 10_000,
   /** replicas × epochs × tasks × inner steps: the training's work in task-steps */
-  trainWork: 100_000_000,
+  trainWork: 20_000_000,
   /** task-pool inputs held in memory: tasks × support size (train and eval) */
   poolPoints: 20_000_000,
   /** held-out tasks of `eval` */

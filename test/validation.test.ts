@@ -141,8 +141,8 @@ test('training and evaluation limits: at the limit passes, one over fails naming
   over({ taskOptions: { ...config.taskOptions, testSize: 10_001 } }, /^testSize = 10001 is over the limit/);
   over({ layerSizes: [1, ...new Array(10).fill(2), 1] }, /^layerSizes\.length = 12 is over the limit: expected at most 10 layers/);
   over({ layerSizes: [1, 1000, 1000, 1000, 1] }, /^layerSizes = 2005001 is over the limit: expected at most 1000000 parameters per model/);
-  over({ replicas: 100, epochs: 1000, tasks: 1001 }, /^replicas × epochs × tasks × innerSteps = 100100000 is over the limit: expected at most 100000000/);
-  checkTrainLimits({ ...config, replicas: 100, epochs: 1000, tasks: 1000 }); // exactly at the work limit
+  over({ replicas: 100, epochs: 200, tasks: 1001 }, /^replicas × epochs × tasks × innerSteps = 20020000 is over the limit: expected at most 20000000/);
+  checkTrainLimits({ ...config, replicas: 100, epochs: 200, tasks: 1000 }); // exactly at the work limit
   over({ tasks: 1_000_000, epochs: 1, taskOptions: { ...config.taskOptions, supportSize: 21 } }, /^tasks × supportSize \(K\) = 21000000 is over the limit/);
   checkEvalLimits({ tasks: 100_000, steps: 99, replicas: 1, shots: 200 });
   rejects(() => checkEvalLimits({ tasks: 100_000, steps: 99, replicas: 2, shots: 10 }), /^tasks × \(steps \+ 1\) × replicas = 20000000 is over the limit: expected at most 10000000/);
