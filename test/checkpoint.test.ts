@@ -176,7 +176,7 @@ test('prepareOutput checks before any work and can undo the folders it made', ()
   out.release();
   assert.deepEqual(fs.readdirSync(d), []);
   fs.writeFileSync(path.join(d, 'file'), '');
-  storageFails(() => prepareOutput(path.join(d, 'file', 'sub', 'm.json')), 'ENOTDIR', /"[^"]*file" is a regular file, not a directory|not a directory/);
+  storageFails(() => prepareOutput(path.join(d, 'file', 'sub', 'm.json')), 'ENOTDIR', /file\/sub\/m\.json": a component of the path is not a directory \(ENOTDIR\); nothing was written$/);
 });
 
 // ---------------------------------------------------------------------------------------------
