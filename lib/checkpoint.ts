@@ -507,6 +507,11 @@ export function loadCheckpoint(file: string): Checkpoint {
   const versionWarning = checkLibraryVersion(file, body.libraryVersion);
   if (versionWarning) warnings.push(versionWarning);
   if (body.config === null || typeof body.config !== 'object' || Array.isArray(body.config)) bad(file, `config = ${show(body.config)}, expected an object`);
+  // before resolving: a crafted layerSizes of millions of 1s would build millions of layers
+  const sizes = body.config.layerSizes;
+  if (Array.isArray(sizes) && sizes.length > LIMITS.layers) {
+    bad(file, `its config: layerSizes has ${sizes.length} entries, expected at most ${LIMITS.layers} layers`);
+  }
   let config: TrainConfig;
   try {
     config = resolveTrainConfig(body.config);

@@ -182,7 +182,12 @@ test('prepareOutput checks before any work and can undo the folders it made', ()
 // ---------------------------------------------------------------------------------------------
 // Reading: damaged and hostile checkpoints are refused with one line, without reading forever.
 
-const goodBody = () => JSON.parse(fs.readFileSync(path.join(dir, 'a.json'), 'utf8'));
+/** A fresh copy of a good checkpoint's JSON (saved once; independent of the other tests). */
+const goodBody = () => {
+  const file = path.join(dir, 'good.json');
+  if (!fs.existsSync(file)) saveCheckpoint(file, trained);
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+};
 
 function refusedBody(name: string, body: unknown, pattern: RegExp) {
   const file = path.join(dir, `${name}.json`);
@@ -207,6 +212,7 @@ test('crafted checkpoints are refused: sizes, types, NaN, absurd config numbers,
   refusedBody('config-replicas', edit((b) => (b.config.replicas = 1e9)), /its config: replicas = 1000000000 is over the limit: expected at most 100 replicas/);
   refusedBody('config-tasks', edit((b) => (b.config.tasks = 1e300)), /tasks = 1e\+300 is invalid: expected an integer >= 1/);
   refusedBody('config-width', edit((b) => (b.config.layerSizes = [1, 1e9, 1])), /layerSizes\[1\] = 1000000000 is over the limit: expected at most 1000 units/);
+  refusedBody('config-layers', edit((b) => (b.config.layerSizes = new Array(1_000_000).fill(1))), /its config: layerSizes has 1000000 entries, expected at most 10 layers/);
   refusedBody('config-lr', edit((b) => (b.config.innerLr = 'fast')), /innerLr = "fast" is invalid: expected a finite number/);
   refusedBody('config-bool', edit((b) => (b.config.freshTasks = 'yes')), /freshTasks = "yes" is invalid: expected true or false/);
   refusedBody('config-missing', edit((b) => delete b.config.metaLr), /config\.metaLr is missing/);
