@@ -20,6 +20,7 @@ import { LIBRARY_VERSION } from './version';
 import { checkTrainLimits, LIMITS, MamlInputError, quote, show, StorageError } from './validate';
 
 export const CHECKPOINT_FORMAT = 'maml-sine/checkpoint@1';
+const CHECKPOINT_FIELDS = ['format', 'libraryVersion', 'createdAt', 'config', 'layerSizes', 'training', 'replicas'];
 
 export interface Checkpoint {
   config: TrainConfig;
@@ -503,6 +504,12 @@ export function loadCheckpoint(file: string): Checkpoint {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) bad(file, 'expected a JSON object');
   checkDepth(file, body);
   if (body.format !== CHECKPOINT_FORMAT) bad(file, `format = ${show(body.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  // a format fixes its fields: a new field means a new format
+  const unknown = Object.keys(body).find((k) => !CHECKPOINT_FIELDS.includes(k));
+  if (unknown !== undefined) bad(file, `${quote(unknown, 40)} is not a field of ${CHECKPOINT_FORMAT}`);
+  if (body.createdAt !== undefined && (typeof body.createdAt !== 'string' || body.createdAt.length > 40)) {
+    bad(file, `createdAt = ${show(body.createdAt)}, expected an ISO date string`);
+  }
   const warnings: string[] = [];
   const versionWarning = checkLibraryVersion(file, body.libraryVersion);
   if (versionWarning) warnings.push(versionWarning);

@@ -213,6 +213,8 @@ test('crafted checkpoints are refused: sizes, types, NaN, absurd config numbers,
   refusedBody('config-tasks', edit((b) => (b.config.tasks = 1e300)), /tasks = 1e\+300 is invalid: expected an integer >= 1/);
   refusedBody('config-width', edit((b) => (b.config.layerSizes = [1, 1e9, 1])), /layerSizes\[1\] = 1000000000 is over the limit: expected at most 1000 units/);
   refusedBody('config-layers', edit((b) => (b.config.layerSizes = new Array(1_000_000).fill(1))), /its config: layerSizes has 1000000 entries, expected at most 10 layers/);
+  refusedBody('extra-field', edit((b) => (b.payload = 'x')), /"payload" is not a field of maml-sine\/checkpoint@1/);
+  refusedBody('created', edit((b) => (b.createdAt = { $gt: 1 })), /createdAt = \{"\$gt":1\}, expected an ISO date string/);
   refusedBody('config-lr', edit((b) => (b.config.innerLr = 'fast')), /innerLr = "fast" is invalid: expected a finite number/);
   refusedBody('config-bool', edit((b) => (b.config.freshTasks = 'yes')), /freshTasks = "yes" is invalid: expected true or false/);
   refusedBody('config-missing', edit((b) => delete b.config.metaLr), /config\.metaLr is missing/);
