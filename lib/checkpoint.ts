@@ -364,6 +364,39 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, options
   }
 }
 
+/**
+ * An upper bound on a checkpoint's size in bytes: every stored number at its longest in JSON
+ * (`-1.2345678901234567e-100,` is 25 characters) plus the names, config and history.
+ */
+export function checkpointSizeBound(config: TrainConfig): number {
+  const layout = storageLayout(config);
+  const perReplica = layout.size * 25 + layout.entries.reduce((sum, e) => sum + e.name.length + 8, 0);
+  return config.replicas * perReplica + config.replicas * config.epochs * 25 + 4096;
+}
+
+/**
+ * Throws a StorageError (ENOSPC) when the folder of `out` has less free space than `bytes`,
+ * so a run that could not save its result is refused before it starts. A file system that
+ * cannot report its free space is not checked (the write itself still is).
+ */
+export function checkFreeSpace(out: PreparedOutput, bytes: number, what = 'file'): void {
+  let free: number;
+  try {
+    const st = fs.statfsSync(out.dir);
+    free = Number(st.bavail) * Number(st.bsize);
+  } catch {
+    return;
+  }
+  if (free >= bytes) return;
+  const kb = (n: number) => `${Math.ceil(n / 1024)} KiB`;
+  throw new StorageError(
+    `cannot write ${what} ${quote(out.file)}: no space left on the device (ENOSPC): it needs up to ${kb(bytes)}, ` +
+      `${kb(free)} are free; ${out.existed ? 'the previous file is unchanged' : 'nothing was written'}`,
+    out.file,
+    'ENOSPC',
+  );
+}
+
 export function saveCheckpoint(
   file: string,
   result: Pick<TrainResult, 'config' | 'layout' | 'replicas'> & Partial<Pick<TrainResult, 'history' | 'elapsedMs'>>,

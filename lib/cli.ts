@@ -6,7 +6,7 @@
  * (a bug) prints its stack trace and exits 1. Options are declared once in a table per
  * command, which drives parsing, checking and `--help`.
  */
-import { loadCheckpoint, prepareOutput, saveCheckpoint } from './checkpoint';
+import { checkFreeSpace, checkpointSizeBound, loadCheckpoint, prepareOutput, saveCheckpoint } from './checkpoint';
 import { adaptationCurves, checkEvaluation, EvalOptions, EvalResult, summarizeCurves } from './evaluate';
 import { ParamLayout } from './params';
 import { formatDuration, terminalProgress } from './progress';
@@ -277,6 +277,7 @@ async function trainCommand(args: string[], streams: CliStreams): Promise<void> 
   });
   const out = prepareOutput(opts.out as string, 'checkpoint');
   try {
+    checkFreeSpace(out, checkpointSizeBound(config), 'checkpoint');
     if (config.engine === 'autodiff') {
       // tfjs is loaded only for this engine: the fast engine needs none of it
       // eslint-disable-next-line @typescript-eslint/no-require-imports

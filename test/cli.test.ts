@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { evaluateWithProgress, evalProgress, run } from '../lib/cli';
-import { evaluate, LIMITS, loadCheckpoint, makeTaskPool, Rng, STREAM } from '../lib/index';
+import { evaluate, LIMITS, loadCheckpoint, makeTaskPool, Rng, StorageError, STREAM, writeFileAtomic } from '../lib/index';
 
 const root = path.join(__dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-cli-'));
@@ -252,15 +252,24 @@ test('disk full (a real 64 KiB tmpfs): exit 2, the previous checkpoint intact, n
     const before = fs.readFileSync(file);
     const full = cli(['train', '--algo', 'maml', '--epochs', '1', '--tasks', '30', '--replicas', '2', '--out', file]);
     assert.equal(full.code, 2, full.stderr);
-    assert.match(full.stderr, /\nmaml-sine: cannot write checkpoint "[^"]+\/m\.json": no space left on the device \(ENOSPC\); the previous file is unchanged\n$/);
+    // found before training: the free space is less than the checkpoint's size bound
+    assert.match(full.stderr, /^maml-sine: cannot write checkpoint "[^"]+\/m\.json": no space left on the device \(ENOSPC\): it needs up to \d+ KiB, \d+ KiB are free; the previous file is unchanged\n$/);
     assert.deepEqual(fs.readFileSync(file), before);
     assert.deepEqual(fs.readdirSync(fsMount.dir), ['m.json'], 'no temp file left');
     assert.equal(loadCheckpoint(file).replicas.length, 1);
     // a folder created for --out on the full disk goes again
     const nested = cli(['train', '--algo', 'maml', '--epochs', '1', '--tasks', '30', '--out', path.join(fsMount.dir, 'new', 'm.json')]);
     assert.equal(nested.code, 2, nested.stderr);
-    assert.match(nested.stderr, /ENOSPC\); nothing was written\n$/);
+    assert.match(nested.stderr, /ENOSPC\): it needs up to \d+ KiB, \d+ KiB are free; nothing was written\n$/);
     assert.deepEqual(fs.readdirSync(fsMount.dir), ['m.json']);
+    // the write itself on the full disk (space taken after the check): ENOSPC from write(2)
+    const text = fs.readFileSync(file, 'utf8').replace('"replicas":[', '"replicas":[' + '{},'.repeat(3000));
+    assert.throws(
+      () => writeFileAtomic(file, text, { what: 'checkpoint' }),
+      (err: unknown) => err instanceof StorageError && err.code === 'ENOSPC' && /no space left on the device \(ENOSPC\); the previous file is unchanged$/.test(err.message),
+    );
+    assert.deepEqual(fs.readFileSync(file), before);
+    assert.deepEqual(fs.readdirSync(fsMount.dir), ['m.json'], 'no temp file left');
   } finally {
     fsMount.unmount();
   }
