@@ -1,25 +1,51 @@
-/** The CLI as a user runs it: `npx maml-sine ...` from the project folder. */
+/** The CLI as a user runs it: `npx maml-sine ...` from the project folder, and in-process. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { evaluateWithProgress, evalProgress, run } from '../lib/cli';
+import { evaluate, LIMITS, loadCheckpoint, makeTaskPool, Rng, StorageError, STREAM, writeFileAtomic } from '../lib/index';
 
 const root = path.join(__dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-cli-'));
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'maml-sine.js'), ...args], { cwd: root, encoding: 'utf8' });
+/** The real program: bin/maml-sine.js in a child process. */
+function cli(args: string[], options: { uid?: number; gid?: number; timeout?: number } = {}) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'maml-sine.js'), ...args], { cwd: root, encoding: 'utf8', timeout: options.timeout ?? 60_000, ...options });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same program in this process with fake streams: fast, for the many parser cases. */
+async function runCli(args: string[], isTTY = false) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s), isTTY } });
+  return { code, stdout, stderr };
+}
+
+/** Exit 2 with exactly one line on stderr, matching `pattern`, and nothing on stdout. */
+async function refused(args: string[], pattern: RegExp) {
+  const r = await runCli(args);
+  const what = `maml-sine ${args.join(' ')}: exit ${r.code}\n${r.stderr}`;
+  assert.equal(r.code, 2, what);
+  assert.match(r.stderr, pattern, what);
+  assert.match(r.stderr, /^maml-sine: [^\n]*\n$/, `one line: ${what}`);
+  assert.equal(r.stdout, '');
+  // eslint-disable-next-line no-control-regex
+  assert.doesNotMatch(r.stderr.slice(0, -1), /[\u0000-\u001f\u007f-\u009f]/, 'no raw control bytes');
+  return r;
+}
+
+const small = ['--algo', 'maml', '--epochs', '1', '--tasks', '20'];
+
 test('train then eval --json', () => {
   const file = path.join(dir, 'm.json');
-  const t = cli('train', '--algo', 'maml', '--replicas', '2', '--epochs', '1', '--tasks', '300', '--seed', '4', '--out', file);
+  const t = cli(['train', '--algo', 'maml', '--replicas', '2', '--epochs', '1', '--tasks', '300', '--seed', '4', '--out', file]);
   assert.equal(t.code, 0, t.stderr);
   assert.match(t.stderr, /100% 600\/600 tasks/);
-  const e = cli('eval', file, '--tasks', '40', '--steps', '3', '--json');
+  const e = cli(['eval', file, '--tasks', '40', '--steps', '3', '--json']);
   assert.equal(e.code, 0, e.stderr);
   const out = JSON.parse(e.stdout);
   assert.deepEqual(out.steps, [0, 1, 2, 3]);
@@ -28,55 +54,314 @@ test('train then eval --json', () => {
   assert.equal(out.tasks, 40);
   assert.equal(out.replicas, 2);
   assert.ok(out.mean[3] < out.mean[0], 'adaptation lowers the test MSE');
+  // eval shows a progress bar on stderr like train (not a terminal: one line per 10%)
+  assert.match(e.stderr, /^eval \[#+\] 100% 40\/40 tasks/m);
 });
 
-test('bad input exits with code 2, names the flag and value, and writes nothing', () => {
+test('bad input exits with code 2, names the flag and value, and writes nothing (real process)', () => {
   const file = path.join(dir, 'never.json');
+  // the rest of the parser is tested in-process below; these prove the real exit code and stderr
   const cases: [string[], RegExp][] = [
     [['train', '--algo', 'maml', '--inner-lr', '-0.5', '--out', file], /--inner-lr = -0\.5 is invalid: expected a finite number > 0/],
-    [['train', '--algo', 'maml', '--tasks', '0', '--out', file], /--tasks = 0 is invalid: expected an integer >= 1/],
-    [['train', '--algo', 'maml', '--replicas', '0', '--out', file], /--replicas = 0 is invalid/],
-    [['train', '--algo', 'nope', '--out', file], /--algo = "nope" is invalid: expected one of maml, fomaml, transfer/],
-    [['train', '--algo', 'maml', '--meta-lr', 'NaN', '--out', file], /--meta-lr = "NaN" is invalid: expected a finite number/],
-    [['train', '--algo', 'maml'], /--out = undefined is invalid/],
-    [['train', '--algo', 'maml', '--bogus', '1', '--out', file], /option = "--bogus" is invalid/],
-    [['eval', path.join(dir, 'missing.json')], /cannot be read \(ENOENT\)/],
+    [['train', '--algo', 'maml', '--out', '--fresh-tasks'], /^maml-sine: --out needs a value: expected FILE \(the next argument "--fresh-tasks" is an option/],
     [['frobnicate'], /command = "frobnicate" is invalid/],
   ];
   for (const [args, pattern] of cases) {
-    const r = cli(...args);
+    const r = cli(args);
     assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
     assert.match(r.stderr, pattern, args.join(' '));
+    assert.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);
   }
   assert.equal(fs.existsSync(file), false);
+  assert.equal(fs.existsSync(path.join(root, '--fresh-tasks')), false);
 });
 
-test('eval of a corrupt file exits 2', () => {
-  const file = path.join(dir, 'corrupt.json');
-  fs.writeFileSync(file, '{"format": "maml-sine/checkpoint@1", "config": ');
-  const r = cli('eval', file);
+test('--help on every command exits 0', async () => {
+  for (const args of [['--help'], ['-h'], ['help'], ['train', '--help'], ['eval', '--help'], ['help', 'train'], ['eval', 'x.json', '--tasks', '5', '-h'], []]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 0, args.join(' '));
+    assert.match(r.stdout, /^usage: maml-sine /, args.join(' '));
+  }
+  assert.match((await runCli(['train', '--help'])).stdout, /--replicas N {2,}independent models \(default 1; the original: 5\) \[1\.\.100\]/);
+  assert.match((await runCli(['eval', '--help'])).stdout, /--shots K/);
+  const real = cli(['train', '--help']);
+  assert.equal(real.code, 0);
+  assert.match(real.stdout, /usage: maml-sine train --algo ALGO --out FILE/);
+});
+
+test('flags: strict numbers, booleans, missing values, repeats, unknown options', async () => {
+  const out = path.join(dir, 'never2.json');
+  const train = (...extra: string[]) => ['train', '--algo', 'maml', '--out', out, ...extra];
+  for (const bad of ['1e3', '0x10', '', ' 5', '5 ', '5abc', 'Infinity', 'NaN', '-1', '+5', '1.5', '1_000', '０']) {
+    await refused(train('--tasks', bad), /^maml-sine: --tasks = .* is invalid: expected an integer in \[1, 1000000\]/);
+  }
+  for (const bad of ['0x1', 'Infinity', '-Infinity', 'NaN', '', '.', '1,5', '1e999', '1e', 'e3', '0', '-0.01']) {
+    await refused(train('--inner-lr', bad), /^maml-sine: --inner-lr = .* is invalid: expected a finite number > 0 \(decimal, e\.g\. 0\.001 or 1e-3\)/);
+  }
+  await refused(train('--inner-lr=1e999'), /--inner-lr = Infinity is invalid/);
+  await refused(train('--fresh-tasks=yes'), /^maml-sine: --fresh-tasks = "yes" is invalid: expected no value, or =true \/ =false\n$/);
+  await refused(train('--fresh-tasks='), /--fresh-tasks = "" is invalid/);
+  await refused(['train', '--algo', 'maml', '--out'], /^maml-sine: --out needs a value: expected FILE\n$/);
+  await refused(['train', '--out', '--algo', 'maml'], /--out needs a value: expected FILE \(the next argument "--algo" is an option; to use it as the value write --out=--algo\)/);
+  await refused(['train', '--algo', '--out', out], /--algo needs a value: expected maml \| fomaml/);
+  await refused(train('--tasks', '5', '--tasks', '6'), /^maml-sine: --tasks is given twice \("--tasks 5", then "--tasks 6"\): expected each option at most once\n$/);
+  await refused(train('--json'), /option = "--json" is invalid: expected one of --algo, --out/);
+  await refused(train('--tasks=5', '--tasks=5'), /--tasks is given twice/);
+  await refused(train('--fresh-tasks', '--fresh-tasks=false'), /--fresh-tasks is given twice/);
+  await refused(train('-t', '5'), /option = "-t" is invalid/);
+  await refused(train('stray'), /argument = "stray" is invalid: expected options only/);
+  await refused(['eval'], /checkpoint = undefined is invalid: expected exactly one checkpoint file/);
+  await refused(['eval', 'a.json', 'b.json'], /checkpoint = \["a\.json","b\.json"\] is invalid/);
+  await refused(['eval', 'a.json', '--json=1'], /--json = "1" is invalid: expected no value, or =true \/ =false/);
+  assert.equal(fs.existsSync(out), false);
+});
+
+test('booleans accept =true and =false; numbers accept exponents where they are real', async () => {
+  const off = path.join(dir, 'off.json');
+  const on = path.join(dir, 'on.json');
+  assert.equal((await runCli(['train', ...small, '--fresh-tasks=false', '--inner-lr', '1e-2', '--meta-lr=0.5e-3', '--out', off])).code, 0);
+  assert.equal((await runCli(['train', ...small, '--fresh-tasks=true', '--out', on])).code, 0);
+  const a = loadCheckpoint(off).config;
+  assert.equal(a.freshTasks, false);
+  assert.equal(a.innerLr, 0.01);
+  assert.equal(a.metaLr, 0.0005);
+  assert.equal(loadCheckpoint(on).config.freshTasks, true);
+  // a file whose name starts with -- is given attached, or after --
+  const dashed = path.join(dir, '--odd.json');
+  assert.equal((await runCli(['train', ...small, `--out=${dashed}`])).code, 0);
+  assert.equal((await runCli(['eval', '--tasks', '3', '--steps', '1', '--json', '--', dashed])).code, 0);
+});
+
+test('every size over its limit exits 2 with the limit, before anything is allocated', async () => {
+  const out = path.join(dir, 'never3.json');
+  const over: [string, number, string][] = [
+    ['--replicas', LIMITS.replicas, 'replicas'],
+    ['--epochs', LIMITS.epochs, 'epochs'],
+    ['--tasks', LIMITS.tasks, 'tasks'],
+    ['--meta-batch', LIMITS.metaBatchSize, 'tasks per meta-batch'],
+    ['--inner-steps', LIMITS.innerSteps, 'inner steps'],
+    ['--support-size', LIMITS.supportSize, 'support points per task'],
+  ];
+  for (const [flag, limit, unit] of over) {
+    await refused(['train', '--algo', 'maml', flag, String(limit + 1), '--out', out], new RegExp(`^maml-sine: ${flag} = ${limit + 1} is over the limit: expected at most ${limit} ${unit} \\(limits: README "Reliability"\\)`));
+  }
+  // combined limits: training work and the task pool's memory; fast because nothing is allocated
+  const t0 = Date.now();
+  await refused(['train', '--algo', 'maml', '--replicas', '100', '--epochs', '1000', '--tasks', '1000000', '--inner-steps', '100', '--out', out], /--replicas × --epochs × --tasks × --inner-steps = 10000000000000 is over the limit: expected at most 20000000 task-steps/);
+  await refused(['train', '--algo', 'maml', '--epochs', '1', '--tasks', '1000000', '--support-size', '1000', '--out', out], /--tasks × --support-size = 1000000000 is over the limit: expected at most 20000000 support points/);
+  assert.ok(Date.now() - t0 < 2000, 'refused without building a pool');
+  assert.equal(fs.existsSync(out), false);
+  // eval: the checkpoint is read, then the request is checked before any task is drawn
+  const file = path.join(dir, 'limits.json');
+  assert.equal((await runCli(['train', ...small, '--replicas', '2', '--out', file])).code, 0);
+  await refused(['eval', file, '--tasks', String(LIMITS.evalTasks + 1)], new RegExp(`--tasks = ${LIMITS.evalTasks + 1} is over the limit: expected at most ${LIMITS.evalTasks} evaluation tasks`));
+  await refused(['eval', file, '--steps', String(LIMITS.evalSteps + 1)], /--steps = 10001 is over the limit: expected at most 10000 SGD steps/);
+  await refused(['eval', file, '--shots', String(LIMITS.supportSize + 1)], /--shots = 1001 is over the limit/);
+  await refused(['eval', file, '--tasks', '100000', '--steps', '100'], /--tasks × \(--steps \+ 1\) × replicas = 20200000 is over the limit: expected at most 10000000 evaluated task-steps/);
+  await refused(['eval', file, '--tasks', '100000', '--steps', '1', '--shots', '1000'], /--tasks × --shots = 100000000 is over the limit/);
+});
+
+test('values are quoted safely: control bytes never reach the terminal, long values are cut', async () => {
+  const r = await refused(['train', '--algo', '\u001b]0;owned\u0007\u009b2J\u202e', '--out', 'x'], /--algo = "\\u001b\]0;owned\\u0007\\u009b2J\\u202e" is invalid/);
+  assert.ok(!r.stderr.includes('\u001b'));
+  const long = await refused(['train', '--algo', 'a'.repeat(100_000), '--out', 'x'], /--algo = "a{200}"…\(100000 characters\) is invalid/);
+  assert.ok(long.stderr.length < 400);
+  await refused(['eval', 'no\nsuch\rfile'], /checkpoint "no\\nsuch\\rfile" cannot be read \(ENOENT\)/);
+});
+
+test('an internal error (a bug) prints its stack trace and exits 1', async () => {
+  let stderr = '';
+  const boom = new TypeError('a bug');
+  const code = await run(['--help'], { stdout: { write: () => { throw boom; } }, stderr: { write: (s: string) => (stderr += s) } });
+  assert.equal(code, 1);
+  assert.match(stderr, /^maml-sine: internal error \(a bug, please report it\):\nTypeError: a bug\n\s+at /);
+});
+
+test('a bad --out is found before training: directory, file as parent, symlink, device, FIFO, long name', async () => {
+  const d = fs.mkdtempSync(path.join(dir, 'out-'));
+  fs.writeFileSync(path.join(d, 'file'), 'keep');
+  fs.symlinkSync(path.join(d, 'file'), path.join(d, 'link.json'));
+  // a run this long would take minutes: every case must be refused before it starts
+  const big = ['train', '--algo', 'maml', '--replicas', '5', '--tasks', '100000'];
+  const cases: [string, RegExp][] = [
+    [d, /cannot write checkpoint "[^"]+": it is a directory, expected a regular file or a new name; give a file name inside it\n$/],
+    [path.join(d, 'file', 'm.json'), /cannot write checkpoint "[^"]+\/file\/m\.json": a component of the path is not a directory \(ENOTDIR\); nothing was written\n$/],
+    [path.join(d, 'link.json'), /it is a symbolic link, expected a regular file or a new name; give the real path\n$/],
+    ['/dev/null', /cannot write checkpoint "\/dev\/null": it is a character device/],
+    [path.join(d, 'n'.repeat(300)), /file name too long \(ENAMETOOLONG\)/],
+    [`${d}/sub/`, /it names a directory, expected a file name\n$/],
+  ];
+  if (spawnSync('mkfifo', [path.join(d, 'fifo')]).status === 0) cases.push([path.join(d, 'fifo'), /it is a FIFO/]);
+  const t0 = Date.now();
+  for (const [out, pattern] of cases) {
+    const r = await refused([...big, '--out', out], pattern);
+    assert.doesNotMatch(r.stderr, /train maml \[/, 'no training started');
+  }
+  assert.ok(Date.now() - t0 < 5000);
+  assert.ok(fs.lstatSync(path.join(d, 'link.json')).isSymbolicLink());
+  assert.equal(fs.readFileSync(path.join(d, 'file'), 'utf8'), 'keep');
+  assert.ok(fs.statSync('/dev/null').isCharacterDevice());
+  assert.deepEqual(fs.readdirSync(d).sort(), ['fifo', 'file', 'link.json'].filter((f) => f !== 'fifo' || cases.length === 7).sort());
+});
+
+test('no permission: exit 2 naming the path and EACCES, before training', (t) => {
+  const d = fs.mkdtempSync(path.join(dir, 'perm-'));
+  fs.mkdirSync(path.join(d, 'locked'), { mode: 0o555 });
+  fs.chmodSync(d, 0o755);
+  fs.chmodSync(dir, 0o755);
+  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  if (process.getuid?.() === 0 && spawnSync(process.execPath, ['-e', ''], asNobody).status !== 0) {
+    t.skip('running as root and cannot start a process as uid 65534 (nobody), so EACCES cannot happen');
+    return;
+  }
+  const out = path.join(d, 'locked', 'm.json');
+  const r = cli(['train', '--algo', 'maml', '--tasks', '100000', '--out', out], asNobody);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^maml-sine: cannot write checkpoint "[^"]+\/locked\/m\.json": permission denied \(EACCES\); nothing was written\n$/);
+});
+
+test('folders created for --out are removed when training or the save fails', async () => {
+  const d = fs.mkdtempSync(path.join(dir, 'made-'));
+  const r = await runCli(['train', '--algo', 'maml', '--tasks', '50', '--epochs', '1', '--meta-lr', '1e200', '--out', path.join(d, 'a', 'b', 'm.json')]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /corrupt\.json is invalid: not valid JSON/);
+  assert.match(r.stderr, /\nmaml-sine: the loss became (NaN|Infinity) at replica 0, epoch 1, task \d+: expected a finite loss; the run diverged/);
+  assert.deepEqual(fs.readdirSync(d), []);
+});
+
+/** Mounts a tmpfs of `size` at a fresh folder, or returns why it cannot. */
+function mountTmpfs(size: string, extra = ''): { dir: string; unmount: () => void } | string {
+  if (process.platform !== 'linux') return `tmpfs needs Linux (this is ${process.platform})`;
+  const mnt = fs.mkdtempSync(path.join(dir, 'tmpfs-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}${extra}`, 'tmpfs', mnt], { encoding: 'utf8' });
+  if (r.status !== 0) return `mount -t tmpfs is not permitted here (${(r.stderr || String(r.error)).trim()})`;
+  return { dir: mnt, unmount: () => void spawnSync('umount', [mnt]) };
+}
+
+test('disk full (a real 64 KiB tmpfs): exit 2, the previous checkpoint intact, no temp files', (t) => {
+  const fsMount = mountTmpfs('64k');
+  if (typeof fsMount === 'string') {
+    console.error(`SKIPPED disk-full test: ${fsMount}`);
+    t.skip(fsMount);
+    return;
+  }
+  try {
+    const file = path.join(fsMount.dir, 'm.json');
+    // one replica: ~37 KB, fits; two replicas: ~73 KB, cannot
+    const good = cli(['train', '--algo', 'maml', '--epochs', '1', '--tasks', '30', '--out', file]);
+    assert.equal(good.code, 0, good.stderr);
+    const before = fs.readFileSync(file);
+    const full = cli(['train', '--algo', 'maml', '--epochs', '1', '--tasks', '30', '--replicas', '2', '--out', file]);
+    assert.equal(full.code, 2, full.stderr);
+    // found before training: the free space is less than the checkpoint's size bound
+    assert.match(full.stderr, /^maml-sine: cannot write checkpoint "[^"]+\/m\.json": no space left on the device \(ENOSPC\): it needs up to \d+ KiB, \d+ KiB are free; the previous file is unchanged\n$/);
+    assert.deepEqual(fs.readFileSync(file), before);
+    assert.deepEqual(fs.readdirSync(fsMount.dir), ['m.json'], 'no temp file left');
+    assert.equal(loadCheckpoint(file).replicas.length, 1);
+    // a folder created for --out on the full disk goes again
+    const nested = cli(['train', '--algo', 'maml', '--epochs', '1', '--tasks', '30', '--out', path.join(fsMount.dir, 'new', 'm.json')]);
+    assert.equal(nested.code, 2, nested.stderr);
+    assert.match(nested.stderr, /ENOSPC\): it needs up to \d+ KiB, \d+ KiB are free; nothing was written\n$/);
+    assert.deepEqual(fs.readdirSync(fsMount.dir), ['m.json']);
+    // the write itself on the full disk (space taken after the check): ENOSPC from write(2)
+    const text = fs.readFileSync(file, 'utf8').replace('"replicas":[', '"replicas":[' + '{},'.repeat(3000));
+    assert.throws(
+      () => writeFileAtomic(file, text, { what: 'checkpoint' }),
+      (err: unknown) => err instanceof StorageError && err.code === 'ENOSPC' && /no space left on the device \(ENOSPC\); the previous file is unchanged$/.test(err.message),
+    );
+    assert.deepEqual(fs.readFileSync(file), before);
+    assert.deepEqual(fs.readdirSync(fsMount.dir), ['m.json'], 'no temp file left');
+  } finally {
+    fsMount.unmount();
+  }
+});
+
+test('a read-only file system: exit 2 with EROFS before training', (t) => {
+  const ro = mountTmpfs('64k', ',ro');
+  if (typeof ro === 'string') {
+    t.skip(ro);
+    return;
+  }
+  try {
+    const r = cli(['train', '--algo', 'maml', '--tasks', '100000', '--out', path.join(ro.dir, 'm.json')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^maml-sine: cannot write checkpoint "[^"]+": read-only file system \(EROFS\); nothing was written\n$/);
+  } finally {
+    ro.unmount();
+  }
+});
+
+test('eval refuses non-regular and hostile checkpoint paths without hanging', async () => {
+  const fifo = path.join(dir, 'eval.fifo');
+  if (spawnSync('mkfifo', [fifo]).status === 0) {
+    // a real process with a timeout: opening a FIFO for reading would block until a writer comes
+    const r = cli(['eval', fifo], { timeout: 20_000 });
+    assert.equal(r.code, 2, `${r.code} ${r.stderr}`);
+    assert.match(r.stderr, /^maml-sine: checkpoint "[^"]+eval\.fifo" is invalid: it is a FIFO, expected a regular file\n$/);
+  }
+  await refused(['eval', '/dev/zero'], /checkpoint "\/dev\/zero" is invalid: it is a character device, expected a regular file/);
+  await refused(['eval', dir], /is invalid: it is a directory, expected a regular file/);
+  await refused(['eval', path.join(dir, 'missing.json')], /missing\.json" cannot be read \(ENOENT\)/);
+  const corrupt = path.join(dir, 'corrupt.json');
+  fs.writeFileSync(corrupt, '{"format": "maml-sine/checkpoint@1", "config": ');
+  await refused(['eval', corrupt], /corrupt\.json" is invalid: not valid JSON/);
+});
+
+test('eval warns about a checkpoint of another compatible library version', async () => {
+  const file = path.join(dir, 'old.json');
+  assert.equal((await runCli(['train', ...small, '--out', file])).code, 0);
+  const body = JSON.parse(fs.readFileSync(file, 'utf8'));
+  body.libraryVersion = '0.1.9';
+  fs.writeFileSync(file, JSON.stringify(body));
+  const r = await runCli(['eval', file, '--tasks', '5', '--steps', '1', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^maml-sine: warning: checkpoint "[^"]+old\.json" was written by maml-sine 0\.1\.9, this is 0\.1\.0/);
+  body.libraryVersion = '0.2.0';
+  fs.writeFileSync(file, JSON.stringify(body));
+  await refused(['eval', file], /old\.json" is invalid: it was written by maml-sine 0\.2\.0, expected a checkpoint of a compatible version/);
+});
+
+test('eval progress: the same numbers as evaluate(), a bar per 10% off a terminal, redrawn on one', async () => {
+  const file = path.join(dir, 'progress.json');
+  assert.equal((await runCli(['train', ...small, '--replicas', '2', '--out', file])).code, 0);
+  const ck = loadCheckpoint(file);
+  const tasks = makeTaskPool(57, new Rng(3, STREAM.heldOutTasks), ck.config.taskOptions);
+  const calls: number[] = [];
+  const sliced = evaluateWithProgress(ck.replicas, ck.layout, tasks, { steps: 4 }, (done, total) => (assert.equal(total, 57), calls.push(done)));
+  assert.deepEqual(sliced, evaluate(ck.replicas, ck.layout, tasks, { steps: 4 }));
+  assert.equal(calls.length, 57, 'one report per task slice (57 tasks: slices of 1)');
+  assert.equal(calls[calls.length - 1], 57);
+  // --json matches the library on the same tasks
+  const r = await runCli(['eval', file, '--tasks', '57', '--seed', '3', '--steps', '4', '--json']);
+  assert.deepEqual(JSON.parse(r.stdout).mean, sliced.summary.map((s) => s.mean));
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 11, r.stderr);
+  assert.match(lines[10], /^eval \[#{30}\] 100% 57\/57 tasks, \d+s$/);
+  // a terminal: one line redrawn with \r, ended by a newline
+  let tty = '';
+  const bar = evalProgress('eval', { write: (s: string) => (tty += s), isTTY: true }, 10);
+  [1, 5, 10].forEach((done, i) => bar(done, 10, 1000 * (i + 1)));
+  assert.equal(tty, '\reval [#.........]  10% 1/10 tasks, 1s (eta 9s)\reval [#####.....]  50% 5/10 tasks, 2s (eta 2s)\reval [##########] 100% 10/10 tasks, 3s\n');
+  const tty2 = await runCli(['eval', file, '--tasks', '20', '--steps', '1'], true);
+  assert.equal(tty2.stderr.split('\n').length, 2, 'a terminal gets one redrawn line');
+  assert.match(tty2.stdout, /^\| 1 \| \d/m);
 });
 
 test('reptile, metasgd and the paper-setting options from the command line', () => {
   const file = path.join(dir, 'reptile.json');
-  const t = cli('train', '--algo', 'reptile', '--tasks', '200', '--epochs', '1', '--fresh-tasks', '--phase-max', String(Math.PI), '--support-size', '5', '--out', file);
+  const t = cli(['train', '--algo', 'reptile', '--tasks', '200', '--epochs', '1', '--fresh-tasks', '--phase-max', String(Math.PI), '--support-size', '5', '--out', file]);
   assert.equal(t.code, 0, t.stderr);
-  const e = cli('eval', file, '--tasks', '30', '--steps', '2', '--shots', '5', '--json');
+  const e = cli(['eval', file, '--tasks', '30', '--steps', '2', '--shots', '5', '--json']);
   assert.equal(e.code, 0, e.stderr);
   assert.equal(JSON.parse(e.stdout).algo, 'reptile');
-  const m = cli('train', '--algo', 'metasgd', '--tasks', '100', '--epochs', '1', '--out', path.join(dir, 'msgd.json'));
+  const m = cli(['train', '--algo', 'metasgd', '--tasks', '100', '--epochs', '1', '--out', path.join(dir, 'msgd.json')]);
   assert.equal(m.code, 0, m.stderr);
-  const bad: [string[], RegExp][] = [
-    [['train', '--algo', 'maml', '--support-size', '0', '--out', file], /--support-size \/ --shots = 0 is invalid: expected an integer >= 1/],
-    [['train', '--algo', 'maml', '--phase-max', '-1', '--out', file], /--phase-max = \[0,-1\] is invalid: expected min <= max/],
-    [['train', '--algo', 'reptile', '--seed-compat', '--out', file], /seedCompat = true is invalid: expected false for reptile/],
-    [['eval', file, '--shots', '0'], /--support-size \/ --shots = 0 is invalid/],
-  ];
-  for (const [args, re] of bad) {
-    const r = cli(...args);
-    assert.equal(r.code, 2, args.join(' '));
-    assert.match(r.stderr, re);
-  }
+});
+
+test('library errors are named by the flag that set them', async () => {
+  const out = path.join(dir, 'never4.json');
+  await refused(['train', '--algo', 'maml', '--support-size', '0', '--out', out], /^maml-sine: --support-size = 0 is invalid: expected an integer in \[1, 1000\]/);
+  await refused(['train', '--algo', 'maml', '--phase-max', '-1', '--out', out], /--phase-max = -1 is invalid: expected a finite number >= 0/);
+  await refused(['train', '--algo', 'reptile', '--seed-compat', '--out', out], /^maml-sine: --seed-compat = true is invalid: expected false for reptile/);
+  await refused(['eval', path.join(dir, 'reptile.json'), '--shots', '0'], /--shots = 0 is invalid: expected an integer in \[1, 1000\]/);
+  await refused(['train', '--algo', 'maml', '--meta-lr', 'NaN', '--out', out], /--meta-lr = "NaN" is invalid: expected a finite number > 0/);
 });

@@ -1,6 +1,7 @@
 /** Every bad input gets one clear error naming the value and what was expected. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { checkEvalLimits, checkTrainLimits, LIMITS, quote, show, oneLine, resolveTrainConfig } from '../lib/index';
 import { evaluate, evaluateParallel, atStep, makeTaskPool, paramLayout, Rng, train, taskOptions, initParams, MamlInputError, DivergedError, fitPredictions, sampleTask } from '../lib/index';
 
 function rejects(fn: () => unknown, pattern: RegExp): void {
@@ -97,4 +98,54 @@ test('evaluation records a subset of steps with the same numbers, and checks the
   rejects(() => atStep(some, 2), /^step = 2 is invalid: expected one of the recorded steps \[0,1,5,12\]$/);
   const parallel = await evaluateParallel(models, layout, tasks, { steps: 12, record: [0, 1, 5, 12] }, 2);
   assert.deepEqual(parallel.summary, some.summary);
+});
+
+test('errors carry the option, the value and what was expected', () => {
+  assert.throws(() => train({ ...base, innerSteps: 0 }), (err: unknown) => {
+    assert.ok(err instanceof MamlInputError);
+    assert.equal(err.option, 'innerSteps');
+    assert.equal(err.value, 0);
+    assert.equal(err.expected, 'an integer >= 1');
+    return true;
+  });
+});
+
+test('values in messages are quoted safely and bounded', () => {
+  assert.equal(quote('a"b\\c'), '"a\\"b\\\\c"');
+  // C0 controls (JSON escapes them), DEL, C1 controls, bidi overrides, line separators
+  assert.equal(quote('\u001b[2J\u007f\u009b\u202e\u2028'), '"\\u001b[2J\\u007f\\u009b\\u202e\\u2028"');
+  assert.equal(quote('\ud800x'), '"\\ud800x"', 'a lone surrogate is escaped');
+  assert.equal(quote('x'.repeat(300)), `"${'x'.repeat(200)}"…(300 characters)`);
+  assert.equal(oneLine('two\nlines\ttab\u009b'), 'two lines\\u0009tab\\u009b');
+  // a deeply nested or huge value prints as a short preview, without recursing through it
+  let deep: unknown = 1;
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  assert.equal(show(deep), '[[[[…]]]]');
+  assert.match(show(new Array(1_000_000).fill(7)), /^\[7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,…\(1000000 items\)\]$/);
+  assert.equal(show({ a: [1, 2], 'k\u001b': 'v' }), '{"a":[1,2],"k\\u001b":"v"}');
+  assert.equal(show(NaN), 'NaN');
+  assert.equal(show(undefined), 'undefined');
+});
+
+test('training and evaluation limits: at the limit passes, one over fails naming the limit', () => {
+  const config = resolveTrainConfig({ algo: 'maml' });
+  checkTrainLimits({ ...config, replicas: LIMITS.replicas, epochs: 1, tasks: 1000 });
+  const over = (patch: Record<string, unknown>, re: RegExp) =>
+    rejects(() => checkTrainLimits({ ...config, ...patch } as typeof config), re);
+  over({ replicas: LIMITS.replicas + 1 }, /^replicas = 101 is over the limit: expected at most 100 replicas/);
+  over({ epochs: LIMITS.epochs + 1 }, /^epochs = 1001 is over the limit/);
+  over({ tasks: LIMITS.tasks + 1, epochs: 1 }, /^tasks = 1000001 is over the limit/);
+  over({ metaBatchSize: LIMITS.metaBatchSize + 1 }, /^metaBatchSize = 10001 is over the limit/);
+  over({ innerSteps: LIMITS.innerSteps + 1 }, /^innerSteps = 101 is over the limit/);
+  over({ taskOptions: { ...config.taskOptions, supportSize: 1001 } }, /^supportSize \(K\) = 1001 is over the limit/);
+  over({ taskOptions: { ...config.taskOptions, testSize: 10_001 } }, /^testSize = 10001 is over the limit/);
+  over({ layerSizes: [1, ...new Array(10).fill(2), 1] }, /^layerSizes\.length = 12 is over the limit: expected at most 10 layers/);
+  over({ layerSizes: [1, 1000, 1000, 1000, 1] }, /^layerSizes = 2005001 is over the limit: expected at most 1000000 parameters per model/);
+  over({ replicas: 100, epochs: 200, tasks: 1001 }, /^replicas × epochs × tasks × innerSteps = 20020000 is over the limit: expected at most 20000000/);
+  checkTrainLimits({ ...config, replicas: 100, epochs: 200, tasks: 1000 }); // exactly at the work limit
+  over({ tasks: 1_000_000, epochs: 1, taskOptions: { ...config.taskOptions, supportSize: 21 } }, /^tasks × supportSize \(K\) = 21000000 is over the limit/);
+  checkEvalLimits({ tasks: 100_000, steps: 99, replicas: 1, shots: 200 });
+  rejects(() => checkEvalLimits({ tasks: 100_000, steps: 99, replicas: 2, shots: 10 }), /^tasks × \(steps \+ 1\) × replicas = 20000000 is over the limit: expected at most 10000000/);
+  rejects(() => checkEvalLimits({ tasks: 100_001, steps: 0, replicas: 1, shots: 10 }), /^tasks = 100001 is over the limit/);
+  rejects(() => checkEvalLimits({ tasks: 10, steps: 10_001, replicas: 1, shots: 10 }), /^steps = 10001 is over the limit/);
 });
