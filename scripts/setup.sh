@@ -97,4 +97,4 @@ if [ "$lab" != skip ]; then
 fi
 
 lab_version=$("$VENV/bin/jupyter-lab" --version 2>/dev/null | sed 's/^/JupyterLab /' || true)
-echo "setup: ready (node $(node --version), $(/usr/bin/jupyter nbconvert --version 2>/dev/null | sed 's/^/nbconvert /'), ${lab_version:-no JupyterLab}, $(/usr/bin/chromium --version 2>/dev/null))" >&2
+echo "setup: ready (node $(node --version), $(/usr/bin/python3 -m nbconvert --version 2>/dev/null | sed 's/^/nbconvert /'), ${lab_version:-no JupyterLab}, $(/usr/bin/chromium --version 2>/dev/null))" >&2
