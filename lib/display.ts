@@ -95,14 +95,16 @@ const TRUST_HINT = 'trust the notebook (classic notebook: File > Trust Notebook;
  * draws into the output's `element` (a DOM node, or jQuery in the classic notebook), loading
  * plotly.js once per page if needed, and says in the output area why when it cannot.
  */
-export function plotJavaScript(figure: Figure): string {
+export function plotJavaScript(figure: Figure, hostId?: string): string {
   const spec = JSON.stringify(plain({ data: figure.data, layout: figure.layout ?? {}, config: { responsive: true, ...(figure.config ?? {}) } }));
   const publicCopy = plotlyPublicCopy();
   return (
     `(function (element) {\n` +
     `  var spec = ${spec.replace(/</g, '\\u003c')};\n` +
     `  var host = element && element.jquery ? element[0] : element;\n` +
-    `  if (!host) host = document.currentScript && document.currentScript.parentNode;\n` +
+    `  if (!host) host = document.getElementById(${JSON.stringify(hostId ?? '')});\n` +
+    `  var note = host.querySelector('.maml-sine-plot-note');\n` +
+    `  if (note) note.parentNode.removeChild(note);\n` +
     `  var div = document.createElement('div');\n` +
     `  div.className = 'maml-sine-plot';\n` +
     `  div.style.cssText = 'width:100%;min-height:420px';\n` +
@@ -129,7 +131,7 @@ export function plotJavaScript(figure: Figure): string {
     `    div.textContent = 'Chart not drawn: plotly.js could not be loaded from ' + tried +\n` +
     `      ' (offline?). The reports written by npm run report carry their own copy and draw offline.';\n` +
     `  });\n` +
-    `})(typeof element !== 'undefined' ? element : null);\n`
+    `})(null);\n`
   );
 }
 
@@ -153,10 +155,12 @@ export function plot(figure: Figure): void {
   const data = plain(figure.data) as Record<string, unknown>[];
   const layout = (plain(figure.layout ?? {}) as Record<string, unknown>);
   const title = typeof layout.title === 'string' ? layout.title : (layout.title as { text?: string } | undefined)?.text ?? 'chart';
+  const hostId = `plot-${randomBytes(6).toString('hex')}`;
   displayBundle({
     'application/vnd.plotly.v1+json': { data, layout, config: figure.config ?? {} },
-    'application/javascript': plotJavaScript(figure),
-    'text/html': plotNoteHtml(title, data.length),
+    // no application/javascript part: JupyterLab 4.6 prefers it to the Plotly renderer (measured)
+    'text/html': `<div id="${hostId}"><span class="maml-sine-plot-note">${plotNoteHtml(title, data.length)}</span></div>\n` +
+      `<script type="text/javascript">${plotJavaScript(figure, hostId)}</script>`,
     'text/plain': `<Plotly figure: ${title}, ${data.length} trace(s); if it is not drawn, ${TRUST_HINT}>`,
   });
 }
