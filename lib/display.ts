@@ -202,3 +202,22 @@ export function progressBar(label: string): (p: Progress) => void {
     shown = true;
   };
 }
+
+/**
+ * The former chart HTML, unchanged, for lib/playground.ts (which redraws into `divId`): plotly.js
+ * from the page, else from the Jupyter server's files/ route.
+ */
+export function plotHtml(figure: Figure, divId = `plot-${randomBytes(6).toString('hex')}`): string {
+  const spec = JSON.stringify(plain({ data: figure.data, layout: figure.layout ?? {}, config: { responsive: true, ...(figure.config ?? {}) } }));
+  return (
+    `<div id="${divId}" class="maml-sine-plot" style="width:100%;min-height:420px"></div>\n` +
+    `<script type="text/javascript">(function () {\n` +
+    `  var spec = ${spec.replace(/</g, '\\u003c')};\n` +
+    `  function draw() { window.Plotly.newPlot(${JSON.stringify(divId)}, spec.data, spec.layout, spec.config); }\n` +
+    `  if (window.Plotly) { draw(); return; }\n` +
+    `  var base = (document.body && document.body.getAttribute('data-base-url')) || '/';\n` +
+    `  var s = document.createElement('script'); s.src = base + ${JSON.stringify(PLOTLY_SERVER_PATH)}; s.onload = draw;\n` +
+    `  document.head.appendChild(s);\n` +
+    `})();</script>`
+  );
+}
