@@ -1,11 +1,32 @@
 #!/usr/bin/env bash
 # One-time (idempotent) set-up on Debian/Ubuntu: the system packages the notebooks, the HTML
-# export and the browser test need, then the npm dependencies. Safe to run again: it installs
-# only what is missing and re-runs `npm ci` only when package-lock.json changed.
+# export and the browser tests need, the npm dependencies, the tslab kernel, the git filter that
+# keeps notebook outputs out of git, and JupyterLab in the project's .venv/. Safe to run again:
+# it installs only what is missing and re-runs `npm ci` only when package-lock.json or patches/
+# changed.
+#
+#   bash scripts/setup.sh           # everything; if pip cannot install JupyterLab: a loud warning
+#   bash scripts/setup.sh --lab     # the same, but failing to install JupyterLab is an error
+#   bash scripts/setup.sh --no-lab  # skip .venv/ (the JupyterLab tests then fail, asking for it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel python3-nbformat chromium fonts-liberation fonts-noto-cjk)
+lab=auto
+for arg in "$@"; do
+  case "$arg" in
+    --lab) lab=required ;;
+    --no-lab) lab=skip ;;
+    *) echo "setup: unknown argument '$arg': expected --lab or --no-lab" >&2; exit 2 ;;
+  esac
+done
+
+# JupyterLab and the Plotly renderer, pinned: what the JupyterLab tests run (see README).
+LAB_PACKAGES=(jupyterlab==4.6.4 plotly==7.1.0)
+VENV=.venv
+# Written when pip could not install LAB_PACKAGES; the JupyterLab tests read it to skip loudly.
+LAB_UNAVAILABLE=$VENV/maml-sine-lab-unavailable.txt
+
+APT_PACKAGES=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel python3-nbformat python3-venv chromium fonts-liberation fonts-noto-cjk)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -18,11 +39,62 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# npm ci also applies patches/ (package.json "postinstall": patch-package), so they are part of the stamp
 stamp=node_modules/.maml-sine-lock.sha256
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
+want=$(cat package-lock.json patches/* 2>/dev/null | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund
   echo "$want" > "$stamp"
 fi
-echo "setup: ready (node $(node --version), $(/usr/bin/jupyter nbconvert --version 2>/dev/null | sed 's/^/nbconvert /'), $(/usr/bin/chromium --version 2>/dev/null))" >&2
+TSLAB=$PWD/node_modules/.bin/tslab
+
+# The tslab kernel for Debian's Jupyter (/usr/bin/jupyter notebook, nbconvert, npm run report):
+# per user, pointing at this checkout's tslab. (Re-registered if it points elsewhere.)
+registered=$(/usr/bin/python3 -c "from jupyter_client.kernelspec import KernelSpecManager as K; print(K().get_kernel_spec('tslab').argv[0])" 2>/dev/null || true)
+if [ "$registered" != "$TSLAB" ]; then
+  echo "setup: registering the tslab kernel for /usr/bin/python3 ($TSLAB)" >&2
+  "$TSLAB" install --python=/usr/bin/python3 --binary="$TSLAB" --user >/dev/null
+fi
+
+# Git stores notebooks without outputs (.gitattributes names the filter; without this config
+# git ignores the attribute, so a fresh clone works either way). Outputs stay in the files on disk.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git config filter.strip-notebook-outputs.clean '/usr/bin/python3 scripts/strip_notebook_outputs.py'
+fi
+
+# JupyterLab in .venv/ with pip, and the tslab kernel registered inside it (--sys-prefix).
+install_lab() {
+  local stampfile=$VENV/maml-sine-lab.txt
+  local wantlab="${LAB_PACKAGES[*]}"
+  if [ ! -x "$VENV/bin/jupyter-lab" ] || [ "$(cat "$stampfile" 2>/dev/null)" != "$wantlab" ]; then
+    echo "setup: installing ${LAB_PACKAGES[*]} into $VENV (pip)" >&2
+    rm -f "$LAB_UNAVAILABLE"
+    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV" || return 1
+    local log
+    log=$(mktemp)
+    if ! "$VENV/bin/pip" install --quiet --disable-pip-version-check --retries 0 --timeout 5 "${LAB_PACKAGES[@]}" >"$log" 2>&1; then
+      grep -v '^WARNING: Location' "$log" | tail -n 5 >&2
+      { echo "pip could not install ${LAB_PACKAGES[*]} on $(date -u +%FT%TZ):"; grep -v '^WARNING: Location' "$log" | tail -n 5; } > "$LAB_UNAVAILABLE"
+      rm -f "$log"
+      return 1
+    fi
+    rm -f "$log"
+    echo "$wantlab" > "$stampfile"
+  fi
+  # always (cheap), so the kernel follows this checkout's tslab
+  "$TSLAB" install --python="$PWD/$VENV/bin/python" --binary="$TSLAB" --sys-prefix >/dev/null
+}
+if [ "$lab" != skip ]; then
+  if ! install_lab; then
+    [ -f "$LAB_UNAVAILABLE" ] || echo "python3 -m venv $VENV failed (Debian: apt-get install python3-venv)" > "$LAB_UNAVAILABLE"
+    echo "setup: ================================================================" >&2
+    echo "setup: JupyterLab could NOT be installed into $VENV: $(head -n 1 "$LAB_UNAVAILABLE")" >&2
+    echo "setup: 'npm run lab' will not work and the JupyterLab tests will be SKIPPED." >&2
+    echo "setup: ================================================================" >&2
+    [ "$lab" = required ] && exit 1
+  fi
+fi
+
+lab_version=$("$VENV/bin/jupyter-lab" --version 2>/dev/null | sed 's/^/JupyterLab /' || true)
+echo "setup: ready (node $(node --version), $(/usr/bin/python3 -m nbconvert --version 2>/dev/null | sed 's/^/nbconvert /'), ${lab_version:-no JupyterLab}, $(/usr/bin/chromium --version 2>/dev/null))" >&2

@@ -55,11 +55,51 @@ test('npm run report executes every notebook at quick scale and writes the HTML 
   assert.equal(check.stdout.trim(), 'True', `executed notebooks are not all signed: ${check.stderr}`);
 });
 
-test('saved notebooks carry no outputs', () => {
+/** What scripts/setup.sh configures; .gitattributes applies it to notebooks/*.ipynb. */
+const CLEAN_FILTER = '/usr/bin/python3 scripts/strip_notebook_outputs.py';
+
+function git(args: string[], input?: Buffer): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('git', args, { cwd: root, encoding: 'utf8', input });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const inGit = git(['rev-parse', '--is-inside-work-tree']).stdout.trim() === 'true';
+
+/** The blob id git would store for `file` at notebooks/NAME (the clean filter applied, configured or not). */
+function gitHashAs(nb: string, file: string): string {
+  if (!inGit) { // no repository: what the filter would store, compared as text
+    return spawnSync('/usr/bin/python3', [path.join(root, 'scripts', 'strip_notebook_outputs.py')], { input: fs.readFileSync(file), encoding: 'utf8' }).stdout;
+  }
+  const r = git(['-c', `filter.strip-notebook-outputs.clean=${CLEAN_FILTER}`, 'hash-object', '--path', `notebooks/${nb}`, file]);
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test('saved notebooks carry no outputs: what git stores (the index), and the clean filter keeps it so', () => {
+  if (!inGit) console.error('notebooks.test: not a git checkout; checking the files on disk instead of what git stores');
+  const configured = git(['config', '--get', 'filter.strip-notebook-outputs.clean']).stdout.trim();
+  if (inGit && configured === '') console.error('notebooks.test: the git clean filter is not configured here (bash scripts/setup.sh configures it)');
+  else if (inGit) assert.match(configured, /python3? scripts\/strip_notebook_outputs\.py$/, 'the configured filter is the one the tests check');
+  assert.match(fs.readFileSync(path.join(root, '.gitattributes'), 'utf8'), /^notebooks\/\*\.ipynb filter=strip-notebook-outputs$/m);
   for (const nb of notebooks) {
-    const saved = JSON.parse(fs.readFileSync(path.join(root, 'notebooks', nb), 'utf8'));
-    for (const cell of saved.cells) if (cell.cell_type === 'code') assert.deepEqual(cell.outputs, [], `${nb} has outputs in git`);
+    const stored = inGit ? git(['show', `:notebooks/${nb}`]).stdout : fs.readFileSync(path.join(root, 'notebooks', nb), 'utf8');
+    const saved = JSON.parse(stored);
+    for (const cell of saved.cells) {
+      if (cell.cell_type !== 'code') continue;
+      assert.deepEqual(cell.outputs, [], `${nb} has outputs in git`);
+      assert.equal(cell.execution_count, null, `${nb} has execution counts in git`);
+    }
     assert.equal(saved.metadata.kernelspec.name, 'tslab');
+    const cleaned = spawnSync('/usr/bin/python3', [path.join(root, 'scripts', 'strip_notebook_outputs.py')], { input: stored, encoding: 'utf8' });
+    assert.equal(cleaned.stdout, stored, `${nb}: the clean filter would change what git stores (not in Jupyter's own layout?)`);
+  }
+});
+
+test('an executed, saved notebook looks unchanged to git (clean filter), though it keeps its outputs on disk', () => {
+  assert.equal(report.status, 0, 'the report run failed');
+  for (const nb of notebooks) {
+    const executed = path.join(out, nb);
+    assert.ok(JSON.parse(fs.readFileSync(executed, 'utf8')).cells.some((c: { outputs?: unknown[] }) => (c.outputs ?? []).length > 0), `${nb} executed has outputs`);
+    assert.equal(gitHashAs(nb, executed), gitHashAs(nb, path.join(root, 'notebooks', nb)), `${nb}: git would see the executed copy as a change`);
   }
 });
 

@@ -1,0 +1,152 @@
+/**
+ * The classic notebook (Debian's `jupyter notebook`, what the README also offers), light check:
+ * notebook 01 at MAML_SCALE=quick, Run All in Chromium, charts drawn by the output's script with
+ * plotly.js from the server's files/ route, tables present, no error output, nothing asked off
+ * 127.0.0.1; Save leaves git clean. Then a copy of the saved notebook that this user never
+ * signed (as when someone else ran it): each chart area explains how to trust the notebook.
+ */
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import puppeteer, { Browser, Page } from 'puppeteer-core';
+
+const root = path.join(__dirname, '..');
+const NB = '01-sine-tasks.ipynb';
+const CHROMIUM = '/usr/bin/chromium';
+const shots = process.env.MAML_TEST_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-classic-shots-'));
+const scratch = path.join(root, '.scratch'); // git-ignored: the unsigned copy lives here
+const copy = path.join(scratch, `untrusted-${NB}`);
+
+let server: ChildProcess | undefined;
+let log = '';
+let base = '';
+let token = '';
+let browser: Browser | undefined;
+let original: Buffer;
+let checkpointsExisted = true;
+
+before(async () => {
+  original = fs.readFileSync(path.join(root, 'notebooks', NB));
+  checkpointsExisted = fs.existsSync(path.join(root, 'notebooks', '.ipynb_checkpoints'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-classic-'));
+  // this checkout's tslab as the 'tslab' kernel, whatever is registered for the user
+  fs.mkdirSync(path.join(tmp, 'path', 'kernels', 'tslab'), { recursive: true });
+  fs.writeFileSync(path.join(tmp, 'path', 'kernels', 'tslab', 'kernel.json'), JSON.stringify({
+    argv: [path.join(root, 'node_modules', '.bin', 'tslab'), 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript', language: 'typescript',
+  }));
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  token = randomBytes(16).toString('hex');
+  base = `http://127.0.0.1:${port}`;
+  const args = ['notebook', `--port=${port}`, '--ip=127.0.0.1', '--no-browser', `--NotebookApp.token=${token}`, `--notebook-dir=${root}`];
+  if (process.getuid?.() === 0) args.push('--allow-root');
+  server = spawn('/usr/bin/jupyter', args, {
+    cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MAML_SCALE: 'quick', MAML_CHECKPOINTS: path.join(tmp, 'checkpoints'), JUPYTER_PATH: path.join(tmp, 'path'),
+      JUPYTER_CONFIG_DIR: path.join(tmp, 'config'), JUPYTER_RUNTIME_DIR: path.join(tmp, 'runtime'), JUPYTER_DATA_DIR: path.join(tmp, 'data') },
+  });
+  server.stdout!.on('data', (d) => (log += d));
+  server.stderr!.on('data', (d) => (log += d));
+  const t0 = Date.now();
+  for (;;) {
+    assert.equal(server.exitCode, null, `jupyter notebook exited:\n${log.slice(-3000)}`);
+    try {
+      if ((await fetch(`${base}/api/status?token=${token}`)).ok) break;
+    } catch {
+      // not yet
+    }
+    assert.ok(Date.now() - t0 < 60_000, `jupyter notebook did not start:\n${log.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM, headless: true, userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-chromium-')),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server?.pid !== undefined && server.exitCode === null) {
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+  }
+  fs.writeFileSync(path.join(root, 'notebooks', NB), original);
+  fs.rmSync(copy, { force: true });
+  if (!checkpointsExisted) fs.rmSync(path.join(root, 'notebooks', '.ipynb_checkpoints'), { recursive: true, force: true });
+});
+
+async function open(url: string): Promise<{ page: Page; external: string[]; errors: string[] }> {
+  const page = await browser!.newPage();
+  const external: string[] = [];
+  const errors: string[] = [];
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    if (req.url().startsWith(base) || req.url().startsWith('data:') || req.url().startsWith('blob:')) return void req.continue();
+    external.push(req.url());
+    void req.abort();
+  });
+  page.on('pageerror', (err) => errors.push((err as Error).message));
+  await page.setViewport({ width: 1200, height: 900 });
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(() => {
+    const J = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter;
+    return J?.notebook?.kernel?.is_connected() === true && document.querySelector('#kernel_indicator_icon.kernel_idle_icon') !== null;
+  }, { timeout: 120_000, polling: 250 });
+  return { page, external, errors };
+}
+
+test('classic notebook: notebook 01 runs, its charts draw (plotly.js from the server), and saving leaves git clean', async () => {
+  const { page, external, errors } = await open(`${base}/notebooks/notebooks/${NB}?token=${token}`);
+  await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
+  await page.waitForFunction(() => {
+    const cells = (window as unknown as { Jupyter: { notebook: { get_cells(): { cell_type: string; input_prompt_number?: unknown }[] } } }).Jupyter.notebook.get_cells();
+    return cells.every((c) => c.cell_type !== 'code' || typeof c.input_prompt_number === 'number') && document.querySelector('#kernel_indicator_icon.kernel_idle_icon') !== null;
+  }, { timeout: 300_000, polling: 250 });
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('.maml-sine-plot')).every((el) => el.querySelector('.main-svg') || (el.textContent ?? '').includes('not drawn')), { timeout: 60_000 });
+  const facts = await page.evaluate(() => ({
+    charts: document.querySelectorAll('.maml-sine-plot').length,
+    drawn: Array.from(document.querySelectorAll('.maml-sine-plot')).filter((el) => el.querySelectorAll('.main-svg .trace').length > 0).length,
+    tables: document.querySelectorAll('table.maml-sine-table').length,
+    stderr: document.querySelectorAll('.output_stderr, .output_error').length,
+  }));
+  await page.screenshot({ path: path.join(shots, 'classic-01.png') as `${string}.png`, fullPage: true });
+  await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { save_notebook(): Promise<unknown> } } }).Jupyter.notebook.save_notebook());
+  const onDisk = JSON.parse(fs.readFileSync(path.join(root, 'notebooks', NB), 'utf8')) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
+  const plotOutputs = onDisk.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data?.['application/vnd.plotly.v1+json'] !== undefined);
+  const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=all', '--', 'notebooks'], { cwd: root, encoding: 'utf8' }).stdout;
+  await page.close();
+  assert.deepEqual(errors, []);
+  assert.deepEqual(external, [], 'plotly.js came from the server, nothing from elsewhere');
+  assert.equal(facts.stderr, 0, 'no error output');
+  assert.ok(facts.charts >= 1 && facts.drawn === facts.charts, `${facts.drawn} of ${facts.charts} charts drawn`);
+  assert.ok(facts.tables >= 1, 'a table');
+  assert.equal(plotOutputs.length, facts.charts, 'saved with its outputs on disk');
+  assert.equal(status, '', 'git sees no change after saving');
+
+  // someone else's executed notebook: not signed for this user, so the classic notebook runs no scripts
+  const nb = JSON.parse(fs.readFileSync(path.join(root, 'notebooks', NB), 'utf8'));
+  nb.metadata.copied_for_the_untrusted_check = true;
+  fs.mkdirSync(scratch, { recursive: true });
+  fs.writeFileSync(copy, JSON.stringify(nb, null, 1));
+  const untrusted = await open(`${base}/notebooks/.scratch/${path.basename(copy)}?token=${token}`);
+  const seen = await untrusted.page.evaluate(() => ({
+    drawn: document.querySelectorAll('.main-svg').length,
+    notes: (document.body.innerText.match(/is not drawn here/g) ?? []).length,
+    trustHint: document.body.innerText.includes('Trust Notebook'),
+  }));
+  await untrusted.page.screenshot({ path: path.join(shots, 'classic-01-untrusted.png') as `${string}.png`, fullPage: true });
+  await untrusted.page.close();
+  assert.deepEqual(seen, { drawn: 0, notes: facts.charts, trustHint: true }, 'each undrawn chart says how to trust the notebook');
+});

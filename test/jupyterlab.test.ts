@@ -1,0 +1,325 @@
+/**
+ * The notebooks in real JupyterLab, as a user runs them: JupyterLab from .venv/ (installed by
+ * `bash scripts/setup.sh`) on 127.0.0.1 with a token, the project folder as its root, driven by
+ * Debian's Chromium (puppeteer-core), every request off 127.0.0.1 refused. Notebooks 01 and 04 at
+ * MAML_SCALE=quick (a fresh checkpoint folder, so 04 trains): Run All, every code cell executed,
+ * no error output, the kernel shown busy while cells are queued or running, every chart drawn by
+ * the Plotly MIME renderer with its traces, tables present, each progress bar one output updated
+ * in place; then Save: the file on disk has its outputs and git sees no change. Then the saved
+ * notebook's HTML export, as JupyterLab's File > Save and Export Notebook As > HTML makes it
+ * (the server's nbconvert route, sanitizing off and on), opened from disk. Screenshots go to
+ * MAML_TEST_SCREENSHOTS (default: a temporary folder, printed).
+ *
+ * Skipped, loudly, only where pip could not install JupyterLab (setup.sh leaves the reason in
+ * .venv/maml-sine-lab-unavailable.txt); without .venv/ at all the test fails: run setup.sh.
+ */
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import puppeteer, { Browser, Page } from 'puppeteer-core';
+import { plotlyPublicCopy } from '../lib/display';
+
+const root = path.join(__dirname, '..');
+const LAB = path.join(root, '.venv', 'bin', 'jupyter-lab');
+const UNAVAILABLE = path.join(root, '.venv', 'maml-sine-lab-unavailable.txt');
+const CHROMIUM = '/usr/bin/chromium';
+const NOTEBOOKS = ['01-sine-tasks.ipynb', '04-maml.ipynb'];
+const shots = process.env.MAML_TEST_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-lab-shots-'));
+
+let skip: string | false = false;
+if (!fs.existsSync(LAB) && fs.existsSync(UNAVAILABLE)) {
+  skip = `JupyterLab is not installed: ${fs.readFileSync(UNAVAILABLE, 'utf8').trim().split('\n').join(' / ')}`;
+  const bar = '!'.repeat(100);
+  console.error(`\n${bar}\n!!! SKIPPING THE JUPYTERLAB TESTS: ${skip}\n!!! (pip could not install it; see scripts/setup.sh)\n${bar}\n`);
+}
+
+let server: ChildProcess | undefined;
+let serverLog = '';
+let base = '';
+let token = '';
+let browser: Browser | undefined;
+const saved = new Map<string, Buffer>(); // notebook bytes before the test, restored after it
+let checkpointsExisted = true;
+const timings: string[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function git(args: string[]): string {
+  const r = spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+before(async () => {
+  if (skip) return;
+  assert.ok(fs.existsSync(LAB), `${LAB} is missing: run 'bash scripts/setup.sh' (it installs JupyterLab into .venv/)`);
+  for (const nb of NOTEBOOKS) saved.set(nb, fs.readFileSync(path.join(root, 'notebooks', nb)));
+  checkpointsExisted = fs.existsSync(path.join(root, 'notebooks', '.ipynb_checkpoints'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-lab-'));
+  const port = await freePort();
+  token = randomBytes(16).toString('hex');
+  base = `http://127.0.0.1:${port}`;
+  const args = [`--port=${port}`, '--ip=127.0.0.1', '--no-browser', `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`,
+    '--LabApp.expose_app_in_browser=True', `--LabApp.workspaces_dir=${path.join(tmp, 'workspaces')}`];
+  if (process.getuid?.() === 0) args.push('--allow-root');
+  const t0 = Date.now();
+  server = spawn(LAB, args, {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      MAML_SCALE: 'quick',
+      MAML_CHECKPOINTS: path.join(tmp, 'checkpoints'), // fresh: notebook 04 trains its models
+      JUPYTER_PATH: path.join(root, '.venv', 'share', 'jupyter'), // this checkout's kernel first
+      JUPYTER_CONFIG_DIR: path.join(tmp, 'config'),
+      JUPYTER_RUNTIME_DIR: path.join(tmp, 'runtime'),
+      JUPYTERLAB_SETTINGS_DIR: path.join(tmp, 'settings'),
+    },
+  });
+  server.stdout!.on('data', (d) => (serverLog += d));
+  server.stderr!.on('data', (d) => (serverLog += d));
+  for (;;) {
+    assert.equal(server.exitCode, null, `JupyterLab exited:\n${serverLog.slice(-3000)}`);
+    try {
+      if ((await fetch(`${base}/api/status?token=${token}`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    assert.ok(Date.now() - t0 < 120_000, `JupyterLab did not start in 120 s:\n${serverLog.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  timings.push(`server up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-chromium-')),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server?.pid !== undefined && server.exitCode === null) {
+    try {
+      process.kill(-server.pid, 'SIGTERM'); // its process group: the server and its kernels
+    } catch {
+      // already gone
+    }
+  }
+  // leave the working tree as it was (the saved notebooks carry outputs on disk)
+  for (const [nb, bytes] of saved) fs.writeFileSync(path.join(root, 'notebooks', nb), bytes);
+  if (!checkpointsExisted) fs.rmSync(path.join(root, 'notebooks', '.ipynb_checkpoints'), { recursive: true, force: true });
+  if (timings.length) console.error(`jupyterlab.test timings: ${timings.join('; ')}; screenshots in ${shots}`);
+});
+
+/** A page that may only talk to the JupyterLab server; what else it asked for is recorded. */
+async function labPage(): Promise<{ page: Page; external: string[]; errors: string[] }> {
+  const page = await browser!.newPage();
+  const external: string[] = [];
+  const errors: string[] = [];
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    const url = req.url();
+    if (url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:')) return void req.continue();
+    external.push(url);
+    void req.abort();
+  });
+  page.on('pageerror', (err) => errors.push(`page error: ${(err as Error).message}`));
+  await page.setViewport({ width: 1400, height: 1000 });
+  return { page, external, errors };
+}
+
+interface Sample { status: string | null; running: boolean; progress: number[] }
+
+for (const nb of NOTEBOOKS) {
+  test(`JupyterLab: ${nb} runs (Run All) at quick scale, draws its charts, and saving it leaves git clean`, { skip, timeout: 15 * 60_000 }, async () => {
+    const { page, external, errors } = await labPage();
+    const t0 = Date.now();
+    await page.goto(`${base}/lab/tree/notebooks/${nb}?token=${token}&reset`, { waitUntil: 'domcontentloaded' });
+    const indicator = '.jp-NotebookPanel .jp-Notebook-ExecutionIndicator';
+    // the notebook open, its tslab kernel started (no "Kernel not found" / "No Kernel") and idle
+    const started = await page.waitForFunction((sel) => {
+      const w = window as unknown as { jupyterapp?: { shell: { currentWidget?: { sessionContext?: { session?: { kernel?: { name: string } | null } | null } } } } };
+      return document.querySelector('.jp-Notebook .jp-CodeCell') !== null && document.querySelector(sel)?.getAttribute('data-status') === 'idle' &&
+        w.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.name === 'tslab';
+    }, { timeout: 180_000, polling: 250 }, indicator).then(() => true, () => false);
+    const kernel = await page.evaluate(() => {
+      const w = window as unknown as { jupyterapp?: { shell: { currentWidget?: { sessionContext?: { kernelDisplayName: string } } } } };
+      return w.jupyterapp?.shell.currentWidget?.sessionContext?.kernelDisplayName ?? null;
+    });
+    assert.ok(started, `the tslab kernel did not start in 180 s (JupyterLab shows kernel ${JSON.stringify(kernel)})`);
+    assert.equal(kernel, 'TypeScript');
+    const opened = Date.now();
+    // sample, every 100 ms, the kernel indicator, whether any cell is queued/running ([*]), and
+    // how many progress bars each cell shows
+    await page.evaluate((sel) => {
+      const w = window as unknown as { samples: Sample[] };
+      w.samples = [];
+      setInterval(() => {
+        const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell'));
+        w.samples.push({
+          status: document.querySelector(sel)?.getAttribute('data-status') ?? null,
+          running: cells.some((c) => (c.querySelector('.jp-InputPrompt')?.textContent ?? '').includes('*')),
+          progress: cells.map((c) => c.querySelectorAll('.maml-sine-progress').length),
+        });
+      }, 100);
+    }, indicator);
+    await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute('notebook:run-all-cells'));
+    await page.waitForFunction((sel) => {
+      const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')).map((p) => (p.textContent ?? '').trim());
+      return prompts.length > 0 && prompts.every((p) => /^\[\d+\]:$/.test(p)) && document.querySelector(sel)?.getAttribute('data-status') === 'idle';
+    }, { timeout: 14 * 60_000, polling: 250 }, indicator);
+    const ran = Date.now();
+    const samples = await page.evaluate(() => (window as unknown as { samples: Sample[] }).samples);
+    const facts = await page.evaluate(() => {
+      const plots = Array.from(document.querySelectorAll('.jp-Notebook .jp-RenderedPlotly')) as HTMLElement[];
+      return {
+        codeCells: document.querySelectorAll('.jp-Notebook .jp-CodeCell').length,
+        executed: Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')).filter((p) => /^\[\d+\]:$/.test((p.textContent ?? '').trim())).length,
+        errorOutputs: document.querySelectorAll('.jp-Notebook [data-mime-type="application/vnd.jupyter.stderr"]').length,
+        errorText: Array.from(document.querySelectorAll('.jp-Notebook [data-mime-type="application/vnd.jupyter.stderr"]')).map((e) => (e.textContent ?? '').slice(0, 300)),
+        plots: plots.map((p) => {
+          const gd = p.querySelector('.js-plotly-plot') as (HTMLElement & { data?: unknown[] }) | null;
+          return { svg: p.querySelector('.main-svg') !== null, traces: p.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length, data: gd?.data?.length ?? 0 };
+        }),
+        tables: document.querySelectorAll('.jp-Notebook table.maml-sine-table').length,
+        progress: Array.from(document.querySelectorAll('.jp-Notebook .maml-sine-progress')).map((e) => (e.textContent ?? '').trim()),
+      };
+    });
+    await page.screenshot({ path: path.join(shots, `lab-${nb.replace(/\.ipynb$/, '')}-top.png`) as `${string}.png` });
+    const plotHandles = await page.$$('.jp-Notebook .jp-RenderedPlotly');
+    for (const [i, handle] of plotHandles.entries()) {
+      await handle.scrollIntoView();
+      await handle.screenshot({ path: path.join(shots, `lab-${nb.replace(/\.ipynb$/, '')}-chart${i + 1}.png`) as `${string}.png` });
+    }
+
+    // Save (File > Save), then what is on disk and what git sees
+    await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute('docmanager:save'));
+    await page.waitForFunction(() => document.querySelector('.jp-mod-dirty') === null, { timeout: 30_000 });
+    const onDisk = JSON.parse(fs.readFileSync(path.join(root, 'notebooks', nb), 'utf8')) as { cells: { cell_type: string; outputs?: { output_type: string; name?: string; data?: Record<string, unknown> }[] }[] };
+    const outputs = onDisk.cells.flatMap((c) => c.outputs ?? []);
+    const plotOutputs = outputs.filter((o) => o.data?.['application/vnd.plotly.v1+json'] !== undefined);
+    const tableOutputs = outputs.filter((o) => String(o.data?.['text/html'] ?? '').includes('maml-sine-table'));
+    const progressOutputs = outputs.filter((o) => String(o.data?.['text/html'] ?? '').includes('maml-sine-progress'));
+    const gitStatus = git(['status', '--porcelain', '--untracked-files=all', '--', 'notebooks']);
+    const exported = await exportChecks(nb, plotOutputs.length);
+    await page.close();
+    // shut the kernel down (the next notebook gets the CPU)
+    for (const session of (await (await fetch(`${base}/api/sessions?token=${token}`)).json()) as { id: string }[]) {
+      await fetch(`${base}/api/sessions/${session.id}?token=${token}`, { method: 'DELETE' });
+    }
+    timings.push(`${nb}: opened + kernel idle ${((opened - t0) / 1000).toFixed(1)} s, Run All ${((ran - opened) / 1000).toFixed(1)} s, checks + save + exports ${((Date.now() - ran) / 1000).toFixed(1)} s`);
+
+    // JupyterLab's debugger panel asks every kernel for a debug session; tslab has none
+    assert.deepEqual(errors.filter((e) => e !== 'page error: No active debugger session'), [], 'no page errors');
+    assert.deepEqual(external, [], 'JupyterLab asked for nothing off 127.0.0.1');
+    assert.ok(facts.codeCells > 0);
+    assert.equal(facts.executed, facts.codeCells, 'every code cell executed');
+    assert.equal(facts.errorOutputs, 0, `error output: ${facts.errorText.join('\n---\n')}`);
+    // the kernel indicator: busy while any cell waits or runs (an idle between two cells lasts one
+    // message, shorter than the 100 ms between samples; unpatched tslab stays idle for whole cells)
+    const idleWhileRunning = samples.map((s, i) => (s.running && s.status === 'idle' ? i : -1)).filter((i) => i >= 0);
+    assert.ok(samples.filter((s) => s.running).length >= 5, `sampled while running (${samples.length} samples)`);
+    assert.ok(!idleWhileRunning.some((i) => idleWhileRunning.includes(i + 1)), `the kernel showed idle while cells were queued or running, samples ${idleWhileRunning.join(',')} of ${samples.length}`);
+    // charts: drawn by the Plotly MIME renderer, one per chart output, each with its traces
+    assert.ok(plotOutputs.length >= 1, 'the notebook has charts');
+    assert.equal(facts.plots.length, plotOutputs.length, 'every chart output drawn by the Plotly renderer');
+    facts.plots.forEach((p, i) => {
+      const given = ((plotOutputs[i].data!['application/vnd.plotly.v1+json'] as { data: unknown[] }).data ?? []).length;
+      assert.ok(p.svg && p.data === given && p.traces > 0, `chart ${i + 1}: ${given} traces in the output, ${p.data} in the plot, ${p.traces} drawn`);
+    });
+    assert.ok(facts.tables >= 1 && facts.tables === tableOutputs.length, `tables: ${facts.tables} shown, ${tableOutputs.length} saved`);
+    // progress bars: one output each, updated in place (never more bars in a cell than at the end)
+    assert.equal(facts.progress.length, progressOutputs.length, 'progress bars shown = saved');
+    for (const text of facts.progress) assert.match(text, /: 100% /, 'each progress bar ends at 100%');
+    const finalPerCell = samples.length ? samples[samples.length - 1].progress : [];
+    for (const s of samples) s.progress.forEach((n, cell) => assert.ok(n <= (finalPerCell[cell] ?? 0), `cell ${cell}: ${n} progress bars at once, ${finalPerCell[cell]} at the end`));
+    if (nb.startsWith('04')) assert.ok(progressOutputs.length >= 1, 'notebook 04 shows training progress');
+    // saved: outputs on disk, nothing for git
+    assert.ok(outputs.length > 0 && plotOutputs.length === facts.plots.length, 'the saved file on disk has the outputs');
+    assert.ok(outputs.every((o) => o.output_type !== 'error' && o.name !== 'stderr'), 'no error output saved');
+    assert.equal(gitStatus, '', 'git sees no change after saving (clean filter; .ipynb_checkpoints/ ignored)');
+    assert.deepEqual(exported.problems, [], 'exports open without errors');
+    assert.deepEqual(exported.result, {
+      unsanitizedWithCdn: { charts: plotOutputs.length, drawn: plotOutputs.length },
+      unsanitizedOffline: { charts: plotOutputs.length, saysWhy: plotOutputs.length },
+      sanitized: { notes: plotOutputs.length, scriptText: false },
+    }, 'HTML exports: charts drawn with the pinned public plotly.js, explained offline and when sanitized');
+  });
+}
+
+/**
+ * The saved notebook exported as JupyterLab exports it (GET /nbconvert/html/PATH?download=true,
+ * sanitize_html=false|true), opened from disk in Chromium: unsanitized with the pinned jsDelivr
+ * copy of plotly.js served from node_modules (same bytes, so its integrity hash is checked) and
+ * with the network refused; sanitized.
+ */
+async function exportChecks(nb: string, charts: number) {
+  const problems: string[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-lab-export-'));
+  const files: Record<string, string> = {};
+  for (const sanitize of ['false', 'true']) {
+    const r = await fetch(`${base}/nbconvert/html/notebooks/${nb}?download=true&sanitize_html=${sanitize}&token=${token}`);
+    assert.equal(r.status, 200, `export (sanitize ${sanitize}): HTTP ${r.status}`);
+    files[sanitize] = path.join(dir, `${nb.replace(/\.ipynb$/, '')}-sanitize-${sanitize}.html`);
+    fs.writeFileSync(files[sanitize], Buffer.from(await r.arrayBuffer()));
+  }
+  const cdn = plotlyPublicCopy().url;
+  const plotlyBytes = fs.readFileSync(require.resolve('plotly.js-dist/plotly.js'));
+  async function open(file: string, serveCdn: boolean, shot: string) {
+    const page = await browser!.newPage();
+    await page.setRequestInterception(true);
+    page.on('request', (req) => {
+      const url = req.url();
+      if (url.startsWith('file:') || url.startsWith('data:') || url.startsWith('blob:')) return void req.continue();
+      if (serveCdn && url === cdn) {
+        return void req.respond({ status: 200, contentType: 'application/javascript', headers: { 'access-control-allow-origin': '*' }, body: plotlyBytes });
+      }
+      void req.abort();
+    });
+    page.on('pageerror', (err) => problems.push(`${path.basename(file)}: page error: ${(err as Error).message}`));
+    await page.setViewport({ width: 1200, height: 900 });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    // settle: drawn, or the fallback message written
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.maml-sine-plot')).every((el) => el.querySelector('.main-svg') || (el.textContent ?? '').includes('not drawn')), { timeout: 60_000 }).catch(() => {});
+    const facts = await page.evaluate(() => ({
+      charts: document.querySelectorAll('.maml-sine-plot').length,
+      drawn: Array.from(document.querySelectorAll('.maml-sine-plot')).filter((el) => el.querySelector('.main-svg') && el.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length > 0).length,
+      saysWhy: Array.from(document.querySelectorAll('.maml-sine-plot')).filter((el) => (el.textContent ?? '').includes('plotly.js could not be loaded')).length,
+      notes: (document.body.innerText.match(/is not drawn here/g) ?? []).length,
+      scriptText: document.body.innerText.includes('newPlot'),
+    }));
+    await page.screenshot({ path: path.join(shots, shot) as `${string}.png`, fullPage: true });
+    await page.close();
+    return facts;
+  }
+  const stem = `lab-${nb.replace(/\.ipynb$/, '')}-export`;
+  const withCdn = await open(files.false, true, `${stem}-cdn.png`);
+  const offline = await open(files.false, false, `${stem}-offline.png`);
+  const sanitized = await open(files.true, false, `${stem}-sanitized.png`);
+  if (charts !== withCdn.charts) problems.push(`${charts} charts saved, ${withCdn.charts} in the export`);
+  return {
+    problems,
+    result: {
+      unsanitizedWithCdn: { charts: withCdn.charts, drawn: withCdn.drawn },
+      unsanitizedOffline: { charts: offline.charts, saysWhy: offline.saysWhy },
+      sanitized: { notes: sanitized.notes, scriptText: sanitized.scriptText },
+    },
+  };
+}
