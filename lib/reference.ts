@@ -95,10 +95,18 @@ export function loadReference(file = referenceFile()): ReferenceResults {
   return data;
 }
 
-/** The reference's full-recipe evaluation of one model (the first entry recorded for it). */
-export function referenceRecipe(model: ReferenceModel, results = loadReference()): ReferenceRecipe {
-  const found = results.recipe.find((r) => r.model === model);
-  if (!found) throw new Error(`reference/results.json has no recipe entry for model "${model}" (it has: ${results.recipe.map((r) => r.model).join(', ')})`);
+/**
+ * The reference's full-recipe evaluation of one model: among its entries (at `evalLr`, 0.01 by
+ * default), the one that averages the most replicas per task.
+ */
+export function referenceRecipe(model: ReferenceModel, results = loadReference(), evalLr = 0.01): ReferenceRecipe {
+  const found = results.recipe
+    .filter((r) => r.model === model && r.evalLr === evalLr)
+    .sort((a, b) => b.replicas - a.replicas)[0];
+  if (!found) {
+    const have = results.recipe.map((r) => `${r.model} (lr ${r.evalLr})`).join(', ');
+    throw new Error(`reference/results.json has no recipe entry for model "${model}" at lr ${evalLr} (it has: ${have})`);
+  }
   return found;
 }
 
