@@ -106,18 +106,17 @@ export function verdict(input: VerdictInput): Verdict {
 /**
  * At full scale, assert that the verdict is the expected one. At quick scale the sample is
  * small (fewer tasks, fewer and shorter-trained models): a different verdict is shown as
- * such, not asserted. Returns whether the verdict matched.
+ * such, not asserted.
  */
-export function expectVerdict(v: Verdict, expected: Decision, scale: Pick<Scale, 'name' | 'testTasks' | 'replicas'>): boolean {
+export function expectVerdict(v: Verdict, expected: Decision, scale: Pick<Scale, 'name' | 'testTasks' | 'replicas'>): void {
   if (scale.name === 'full') {
     assert.equal(v.decision, expected, `at full scale, "${v.claim}" was expected to be "${expected}", measured "${v.decision}"`);
-    return true;
+    return;
   }
-  if (v.decision === expected) return true;
+  if (v.decision === expected) return;
   const text = `At quick scale (${scale.testTasks} tasks, ${scale.replicas} models per algorithm) the sample is too small ` +
     `to decide "${v.claim}" (here: ${v.decision}); the notebook asserts "${expected}" at full scale.`;
   displayBundle({ 'text/html': `<div class="maml-sine-verdict-note"><small>${escapeHtml(text)}</small></div>`, 'text/plain': text });
-  return false;
 }
 
 /** Show a sentence rendered from computed values as Markdown (and HTML for the reports). */
