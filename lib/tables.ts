@@ -69,3 +69,8 @@ export function wideSummaryFrame(results: Record<string, EvalResult>, steps: num
   });
   return new (danfo().DataFrame)(rows);
 }
+
+/** Display plain rows (one object per row, same keys) as a table. */
+export function table(rows: Record<string, unknown>[], digits = 3): void {
+  showFrame(new (danfo().DataFrame)(rows), digits);
+}

@@ -1,0 +1,130 @@
+/**
+ * The project's own PyTorch reference (reference/ in the repository): its recorded results,
+ * reference/results.json, loaded for the notebooks by model name. The file is written by
+ * `npm run reference` with its provenance (command, date, machine, torch version, seeds).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { projectRoot } from './experiment';
+
+/** "-leak" = the original's code with its support-gradient leak; plain names = textbook. */
+export const REFERENCE_MODELS = ['maml-leak', 'fomaml-leak', 'maml', 'fomaml', 'transfer', 'random'] as const;
+export type ReferenceModel = (typeof REFERENCE_MODELS)[number];
+
+export interface ReferenceProvenance {
+  command: string;
+  date: string;
+  machine: string;
+  python: string;
+  torch: string;
+  threads: number;
+  notes: string;
+}
+
+export interface ReferenceRecipe {
+  model: ReferenceModel;
+  trainingSeed: number;
+  evalLr: number;
+  evalTasks: number;
+  replicas: number;
+  k: number[];
+  mean: number[];
+  ci95: number[];
+  median: number[];
+  diverged: number;
+  trainSeconds: number | null;
+}
+
+export interface ReferenceTiming {
+  /** "original": the original notebook's code; "textbook": torch.autograd.grad on a parameter list */
+  code: 'original' | 'textbook';
+  algo: 'maml' | 'fomaml' | 'transfer';
+  msPerTask: number;
+  runs: number;
+  tasksPerRun: number;
+  statistic: string;
+}
+
+export interface ReferencePaper {
+  model: 'maml' | 'pretrained';
+  iterations: number;
+  metaBatch: number;
+  shots: number;
+  steps: number[];
+  mean: number[];
+  ci95: number[];
+  median: number[];
+  diverged: number[];
+  evalTasks: number;
+}
+
+export interface ReferenceResults {
+  provenance: ReferenceProvenance;
+  recipe: ReferenceRecipe[];
+  timing: ReferenceTiming[];
+  paper: ReferencePaper[];
+}
+
+/** Where the recorded results live: reference/results.json in the project. */
+export function referenceFile(root = projectRoot()): string {
+  return path.join(root, 'reference', 'results.json');
+}
+
+function need(ok: boolean, file: string, what: string): void {
+  if (!ok) throw new Error(`${file} is invalid: expected ${what}`);
+}
+
+/** The recorded results; a missing or malformed file is one clear error naming it. */
+export function loadReference(file = referenceFile()): ReferenceResults {
+  if (!fs.existsSync(file)) {
+    throw new Error(`${file} not found: expected the PyTorch reference's recorded results (npm run reference writes it)`);
+  }
+  let data: ReferenceResults;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message})`);
+  }
+  need(data !== null && typeof data === 'object', file, 'an object');
+  need(typeof data.provenance?.command === 'string', file, 'provenance.command');
+  for (const key of ['recipe', 'timing', 'paper'] as const) need(Array.isArray(data[key]), file, `a list "${key}"`);
+  for (const r of data.recipe) {
+    need((REFERENCE_MODELS as readonly string[]).includes(r.model), file, `recipe models among ${REFERENCE_MODELS.join(', ')}`);
+    need(r.k.length === r.mean.length && r.k.length === r.ci95.length, file, `k, mean and ci95 of equal length (${r.model})`);
+  }
+  return data;
+}
+
+/**
+ * The reference's full-recipe evaluation of one model: among its entries (at `evalLr`, 0.01 by
+ * default), the one that averages the most replicas per task.
+ */
+export function referenceRecipe(model: ReferenceModel, results = loadReference(), evalLr = 0.01): ReferenceRecipe {
+  const found = results.recipe
+    .filter((r) => r.model === model && r.evalLr === evalLr)
+    .sort((a, b) => b.replicas - a.replicas)[0];
+  if (!found) {
+    const have = results.recipe.map((r) => `${r.model} (lr ${r.evalLr})`).join(', ');
+    throw new Error(`reference/results.json has no recipe entry for model "${model}" at lr ${evalLr} (it has: ${have})`);
+  }
+  return found;
+}
+
+/** Mean ± CI of a recorded model after k steps. */
+export function referenceAt(recipe: ReferenceRecipe, k: number): { mean: number; ci95: number; median: number } {
+  const i = recipe.k.indexOf(k);
+  if (i < 0) throw new Error(`reference model "${recipe.model}" has no step k = ${k} (it has ${recipe.k.join(', ')})`);
+  return { mean: recipe.mean[i], ci95: recipe.ci95[i], median: recipe.median[i] };
+}
+
+/** The recorded ms per task of one algorithm as the original's code or the textbook runs it. */
+export function referenceTiming(code: ReferenceTiming['code'], algo: ReferenceTiming['algo'], results = loadReference()): ReferenceTiming {
+  const found = results.timing.find((t) => t.code === code && t.algo === algo);
+  if (!found) throw new Error(`reference/results.json has no timing for ${code} ${algo}`);
+  return found;
+}
+
+/** The recorded paper-setting evaluations of one model. */
+export function referencePaper(model: ReferencePaper['model'], results = loadReference()): ReferencePaper[] {
+  return results.paper.filter((p) => p.model === model);
+}
