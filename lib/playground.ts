@@ -17,6 +17,7 @@ import { writeFileAtomic } from './checkpoint';
 import { color } from './charts';
 import { displayBundle, escapeHtml, plotHtml } from './display';
 import { currentScale, randomModels, recipe, Scale, trainOrLoad } from './experiment';
+import { NAMES } from './names';
 import { DEFAULT_LAYER_SIZES } from './params';
 import type { Progress } from './train';
 import { AdaptInput, PlaygroundEngine, PlaygroundModelSpec, PlaygroundSpec } from './playgroundEngine';
@@ -35,15 +36,21 @@ const HELD_OUT_SEED = 1;
 export async function playgroundModels(scale: Scale = currentScale(), progress?: (label: string) => (p: Progress) => void): Promise<PlaygroundModel[]> {
   const load = async (label: string, input: Parameters<typeof trainOrLoad>[0]) => (await trainOrLoad(input, progress?.(label))).replicas[0];
   const entries: [string, string, Float64Array, string][] = [
-    ['maml', 'MAML', await load('MAML', recipe('maml', scale)), 'textbook second-order MAML, model 0 (notebook 4)'],
-    ['maml-original', 'MAML as the original', await load('MAML as the original', recipe('maml', scale, { seedCompat: true })),
+    ['maml', NAMES.maml, await load(NAMES.maml, recipe('maml', scale)),
+      'textbook second-order MAML, model 0 (notebook 4)'],
+    ['maml-original', NAMES.mamlLeak,
+      await load(NAMES.mamlLeak, recipe('maml', scale, { seedCompat: true })),
       "MAML with the original's support-gradient leak (seedCompat), model 0 (notebooks 4 and 10)"],
-    ['fomaml', 'First-order MAML', await load('First-order MAML', recipe('fomaml', scale)), 'first-order MAML, model 0 (notebook 7)'],
-    ['reptile', 'Reptile', await load('Reptile', recipe('reptile', scale)), 'Reptile, 3 inner steps, model 0 (notebook 8)'],
-    ['metasgd', 'Meta-SGD', await load('Meta-SGD', recipe('metasgd', scale)),
+    ['fomaml', NAMES.fomaml, await load(NAMES.fomaml, recipe('fomaml', scale)),
+      'first-order MAML, model 0 (notebook 7)'],
+    ['reptile', NAMES.reptile, await load(NAMES.reptile, recipe('reptile', scale)),
+      'Reptile, 3 inner steps, model 0 (notebook 8)'],
+    ['metasgd', NAMES.metasgd, await load(NAMES.metasgd, recipe('metasgd', scale)),
       'Meta-SGD, model 0 (notebook 8): adapts with its own learned per-parameter rates, not the slider'],
-    ['transfer', 'Transfer', await load('Transfer', recipe('transfer', scale)), 'transfer learning: one model trained on all tasks (notebook 5)'],
-    ['random', 'Random init', randomModels(1)[0], "a random initialisation, PyTorch's nn.Linear default (notebook 3)"],
+    ['transfer', NAMES.transfer, await load(NAMES.transfer, recipe('transfer', scale)),
+      'transfer learning: one model trained on all tasks (notebook 5)'],
+    ['random', NAMES.random, randomModels(1)[0],
+      "a random initialisation, PyTorch's nn.Linear default (notebook 3)"],
   ];
   return entries.map(([key, name, params, about], i) => ({ key, name, color: color(i), params: Array.from(params), about }));
 }
@@ -147,7 +154,7 @@ SGD runs away from every initialisation on most tasks (the table marks an MSE ab
 finite as diverged; the curve leaves the chart), except Meta-SGD, which does not use the slider at all: it adapts with the
 per-parameter rates it learned, tuned for one step (notebook 8). Those rates run away too when
 repeated: slide the steps up and watch Meta-SGD's MSE.</li>
-<li><b>MAML as the original</b> was trained with the original's support-gradient leak: compare
+<li><b>${NAMES.mamlLeak}</b> was trained with the original's support-gradient leak: compare
 it with textbook MAML on the same points; notebook 10 measures the difference over many tasks.</li>
 </ul>
 <p>Every suggestion is measured over the held-out tasks in notebook 11, "Try it yourself".</p>`;
