@@ -85,7 +85,7 @@ export async function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Prog
   const what = `${config.algo}${config.seedCompat ? ' (seedCompat)' : ''}, ${config.replicas} model(s) x ${config.epochs} epoch(s) x ${config.tasks.toLocaleString('en-US')} tasks`;
   try {
     const result = await trainWithSnapshots(config, {
-      out: file, resume: true, whenSnapshotWithoutResume: 'resume', parallel: true, onProgress,
+      out: file, resume: false, whenSnapshotWithoutResume: 'resume', parallel: true, onProgress,
       log: (line) => console.log(`${what}: ${line.replace(`${snapshotPath(file)}`, path.basename(snapshotPath(file)))}`),
       save: (r) => saveCheckpoint(file, r),
     });

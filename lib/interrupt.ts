@@ -67,6 +67,10 @@ export async function whileInterruptible<T>(work: (signal: AbortSignal | undefin
   const forward = () => controller.abort(outer?.reason);
   if (outer?.aborted) forward();
   outer?.addEventListener('abort', forward, { once: true });
+  // Not while the cell's synchronous part runs: vm's breakOnSigint has set tslab's listener
+  // aside for it and a SIGINT watchdog owns the signal; a listener added then loses the signal
+  // when the watchdog restores the old handler (Kernel > Interrupt would then kill the kernel).
+  await new Promise((resolve) => setImmediate(resolve));
   take(controller);
   try {
     return await work(controller.signal);

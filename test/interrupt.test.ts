@@ -63,6 +63,9 @@ test('Kernel > Interrupt stops training and evaluation in a live tslab kernel', 
   assert.match((r.compare as CellRun).output, /IDENTICAL true true/);
   for (const cell of evaluation) assert.match(cell.output.trim().split('\n').pop()!, /^interrupted: evaluation of 5 model\(s\) on 20000 tasks \(nothing saved\)$/);
   assert.match((r.after as CellRun).output, /still alive 1/);
+  // outside our work, Interrupt is tslab's again
+  assert.match((r.tslabInterrupt as CellRun).output, /Interrupted asynchronously/);
+  assert.doesNotMatch((r.tslabInterrupt as CellRun).output, /AFTER SLEEP/);
   const toIdle = interrupted.map((c) => c.secondsToIdle!);
   console.log(
     `time from Interrupt to idle kernel: training median ${median(long.map((c) => c.secondsToIdle!)).toFixed(3)} s, ` +

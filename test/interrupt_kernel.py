@@ -107,8 +107,10 @@ try:
     eval_cell = ("const EV = await ms.evaluateParallel(ms.randomModels(5), ms.paramLayout(), ms.heldOutTasks(20000), { steps: 100 });\n"
                  "console.log('AFTER EVALUATION');")
     result['evaluation'] = [run("console.log('evaluating'); " + eval_cell, interrupt_after=1.5, wait_for='evaluating') for _ in range(3)]
-    # the kernel still works afterwards, and tslab's own interrupt is back in place
-    result['after'] = run("console.log('still alive', process.listenerCount('SIGINT'));")
+    # the kernel still works afterwards, and tslab's own interrupt is back in place (vm sets
+    # SIGINT listeners aside while a cell's synchronous part runs: count them after it)
+    result['after'] = run("await new Promise((r) => setImmediate(r));\nconsole.log('still alive', process.listenerCount('SIGINT'));")
+    result['tslabInterrupt'] = run("await new Promise((r) => setTimeout(r, 5000));\nconsole.log('AFTER SLEEP');", interrupt_after=0.5)
 finally:
     kc.stop_channels()
     km.shutdown_kernel(now=True)
