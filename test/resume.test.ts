@@ -161,13 +161,18 @@ function uninterrupted(): { replicas: Float64Array[]; history: number[][] } {
   return reference;
 }
 
-/** Start the CLI, kill it with `signal` after `ms`, return how it ended. */
-function killAfter(args: string[], ms: number, signal: NodeJS.Signals, env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+/** Start the CLI, kill it with `signal` `ms` after it printed `after` (or after it started). */
+function killAfter(args: string[], ms: number, signal: NodeJS.Signals, env: Record<string, string> = {}, after?: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill(signal), ms);
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => (timer ??= setTimeout(() => child.kill(signal), ms));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (after !== undefined && stderr.includes(after)) arm();
+    });
+    if (after === undefined) arm();
     child.on('exit', (code, sig) => {
       clearTimeout(timer);
       resolve({ code, signal: sig, stderr });
@@ -228,11 +233,12 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   test(`CLI: ${signal} saves a snapshot, says how to resume, exits ${code}; the printed command finishes bit-identical`, async () => {
     const whole = uninterrupted();
     const out = path.join(tmpdir(), `${signal}.json`);
-    const r = await killAfter([...ARGS, '--out', out], 1500, signal);
+    // once training runs (the progress bar shows), so the handlers are in place
+    const r = await killAfter([...ARGS, '--out', out], 700, signal, {}, 'train maml [');
     assert.equal(r.code, code, r.stderr);
     const lines = r.stderr.trim().split('\n');
     const last = lines[lines.length - 1];
-    assert.match(last, new RegExp(`^maml-sine: ${signal}: stopped at [\\d,]+ / 18,000 tasks, snapshot saved to .*\\.partial; resume with: npx maml-sine train .* --resume$`));
+    assert.match(last, new RegExp(`^maml-sine: ${signal}: stopped at [\\d,]+ / 9,000 tasks, snapshot saved to .*\\.partial; resume with: npx maml-sine train .* --resume$`));
     assert.ok(fs.existsSync(snapshotPath(out)) && !fs.existsSync(out));
     const command = last.split('resume with: npx maml-sine ')[1].split(' ');
     const resumed = runCli(command);
