@@ -9,7 +9,7 @@ import { initParams, paramLayout } from './params';
 import { Rng, STREAM } from './rng';
 import { makeTaskPool, SineTask, SineTaskOptions } from './sineTask';
 import { InterruptedError } from './interrupt';
-import { snapshotPath, trainWithSnapshots } from './snapshot';
+import { removeSnapshot, snapshotPath, trainWithSnapshots } from './snapshot';
 import { Progress, resolveTrainConfig, totalTasks, TrainConfigInput, TrainingInterrupted, TrainResult } from './train';
 import { checkOneOf } from './validate';
 
@@ -80,6 +80,8 @@ export async function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Prog
   const file = path.join(checkpointDir(), `${config.algo}${config.seedCompat ? '-seedcompat' : ''}-${configKey(config)}.json`);
   if (fs.existsSync(file)) {
     const ck = loadCheckpoint(file);
+    // a snapshot left by a stop between the final save and its removal is superseded
+    removeSnapshot(snapshotPath(file));
     return { config: ck.config, layout: ck.layout, replicas: ck.replicas, history: ck.history, elapsedMs: ck.elapsedMs, msPerTask: ck.elapsedMs / totalTasks(config), file, cached: true };
   }
   const what = `${config.algo}${config.seedCompat ? ' (seedCompat)' : ''}, ${config.replicas} model(s) x ${config.epochs} epoch(s) x ${config.tasks.toLocaleString('en-US')} tasks`;
