@@ -36,13 +36,16 @@ test('Kernel > Interrupt stops training and evaluation in a live tslab kernel', 
   const short = r.short as CellRun[];
   const evaluation = r.evaluation as CellRun[];
   const interrupted = [...long, short[0], ...evaluation];
+  console.log(`seconds to idle: ${interrupted.map((c) => c.secondsToIdle).join(', ')}; kernel CPU s in the second after: ${interrupted.map((c) => c.cpuSecondsInTheSecondAfter).join(', ')}`);
   let previousDone = 0;
   for (const cell of interrupted) {
     const lines = cell.output.trim().split('\n');
     const last = lines[lines.length - 1];
     assert.equal(cell.status, 'error', cell.output);
     assert.ok(cell.secondsToIdle !== null && cell.secondsToIdle < 1, `idle ${cell.secondsToIdle} s after the interrupt:\n${cell.output}`);
-    assert.ok(cell.cpuSecondsInTheSecondAfter < 0.2, `the kernel used ${cell.cpuSecondsInTheSecondAfter} s of CPU after the interrupt: workers still running`);
+    // a worker still training would use ~1 s of CPU in that second; the main thread's clean-up
+    // after terminating workers (measured up to 0.27 s) is not
+    assert.ok(cell.cpuSecondsInTheSecondAfter < 0.6, `the kernel used ${cell.cpuSecondsInTheSecondAfter} s of CPU after the interrupt: workers still running`);
     assert.doesNotMatch(cell.output, /Interrupted asynchronously|\n\s+at /, 'no tslab stack trace');
     assert.doesNotMatch(cell.output, /AFTER (TRAINING|EVALUATION)/, 'the rest of the cell did not run');
     assert.match(last, /^interrupted: /);
