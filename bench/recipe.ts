@@ -1,10 +1,17 @@
 /**
  * The original's full training recipe in a process of its own, so its wall time and peak RSS
- * are measured alone: node --import tsx bench/recipe.ts [--workers N] [--tasks 10000]
- * Prints one JSON line: { seconds, maxRssMb, workers, tasks, numTensors }.
+ * are measured alone: node --import tsx bench/recipe.ts [--workers N] [--tasks 10000] [--snapshots]
+ * With --snapshots, every training keeps a snapshot as trainOrLoad and the CLI do (written to a
+ * temporary folder every MAML_SNAPSHOT_SECONDS, default 2, and at each replica end), to measure
+ * what snapshots cost.
+ * Prints one JSON line: { seconds, maxRssMb, workers, tasks, numTensors, snapshots, snapshotWrites }.
  */
 import * as tf from '@tensorflow/tfjs';
-import { train, trainParallel } from '../lib/index';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolveTrainConfig, RunState, train, TrainConfigInput, trainParallel, TrainOptions } from '../lib/index';
+import { snapshotEveryMs, snapshotPath, writeSnapshot } from '../lib/snapshot';
 
 async function main() {
   const arg = (name: string, fallback: number) => {
@@ -13,15 +20,26 @@ async function main() {
   };
   const workers = arg('--workers', 1);
   const tasks = arg('--tasks', 10_000);
+  const snapshots = process.argv.includes('--snapshots');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-recipe-'));
+  let snapshotWrites = 0;
+  const options = (input: TrainConfigInput): TrainOptions => {
+    if (!snapshots) return {};
+    const config = resolveTrainConfig(input);
+    const file = snapshotPath(path.join(dir, `${config.algo}.json`));
+    return { snapshotEveryMs: snapshotEveryMs(), onSnapshot: (state: RunState) => (snapshotWrites++, writeSnapshot(file, config, state)) };
+  };
   const start = performance.now();
   for (const algo of ['maml', 'fomaml'] as const) {
     const config = { algo, replicas: 5, epochs: 4, tasks };
-    if (workers > 1) await trainParallel(config, { workers });
-    else train(config);
+    if (workers > 1) await trainParallel(config, { workers, ...options(config) });
+    else train(config, options(config));
   }
-  train({ algo: 'transfer', replicas: 1, epochs: 1, tasks });
+  const transfer = { algo: 'transfer' as const, replicas: 1, epochs: 1, tasks };
+  train(transfer, options(transfer));
   const seconds = (performance.now() - start) / 1000;
-  console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, workers, tasks, numTensors: tf.memory().numTensors }));
+  fs.rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, workers, tasks, numTensors: tf.memory().numTensors, snapshots, snapshotWrites }));
 }
 
 main().catch((err) => {

@@ -1,5 +1,5 @@
 /** Adam (Kingma & Ba) with PyTorch's defaults and bias correction, in place on a flat array. */
-import { checkPositive } from './validate';
+import { checkPositive, fail } from './validate';
 
 export class Adam {
   private readonly m: Float64Array;
@@ -16,6 +16,20 @@ export class Adam {
     checkPositive('metaLr', lr);
     this.m = new Float64Array(size);
     this.v = new Float64Array(size);
+  }
+
+  /** The moments and step count, copied (for snapshots). */
+  getState(): { m: Float64Array; v: Float64Array; t: number } {
+    return { m: this.m.slice(), v: this.v.slice(), t: this.t };
+  }
+
+  /** Continue from a state `getState()` returned. */
+  setState(state: { m: Float64Array; v: Float64Array; t: number }): void {
+    if (state.m.length !== this.m.length || state.v.length !== this.v.length) fail('adam state', state.m.length, `moments of length ${this.m.length}`);
+    if (!Number.isInteger(state.t) || state.t < 0) fail('adam step', state.t, 'a non-negative integer');
+    this.m.set(state.m);
+    this.v.set(state.v);
+    this.t = state.t;
   }
 
   /** theta ← theta − lr · m̂ / (√v̂ + eps) */

@@ -12,7 +12,8 @@ import { ParamLayout } from './params';
 import { formatDuration, terminalProgress } from './progress';
 import { Rng, STREAM } from './rng';
 import { makeTaskPool, SineTask } from './sineTask';
-import { ALGORITHMS, ENGINES, resolveTrainConfig, train, TrainConfig, TrainConfigInput, AlgoName, EngineName } from './train';
+import { ALGORITHMS, ENGINES, resolveTrainConfig, TrainConfig, TrainConfigInput, AlgoName, EngineName } from './train';
+import { trainWithSignals } from './snapshot';
 import { checkEvalLimits, checkTrainLimits, DivergedError, fail, LIMITS, MamlInputError, oneLine, quote, StorageError } from './validate';
 
 /** Where the CLI writes; tests pass fakes (stderr.isTTY decides how progress is drawn). */
@@ -58,6 +59,7 @@ const TRAIN: CommandSpec = {
     'fresh-tasks': { kind: 'boolean', help: 'draw a new task for every meta-training task instead of a pool' },
     'support-size': { kind: 'int', min: 1, max: LIMITS.supportSize, value: 'K', limit: 'support points per task', help: 'K support points per task (default 10)' },
     'phase-max': { kind: 'real', positive: false, value: 'PHI', help: 'phases U(0, PHI) (default 6.283; the MAML paper: 3.14159)' },
+    resume: { kind: 'boolean', help: 'continue from FILE.partial, the snapshot kept while training (README "Resuming and interrupting")' },
   },
   flagOf: {
     algo: '--algo', seedCompat: '--seed-compat', replicas: '--replicas', epochs: '--epochs', tasks: '--tasks',
@@ -287,8 +289,10 @@ async function trainCommand(args: string[], streams: CliStreams): Promise<void> 
       streams.stderr.write('engine: fast (hand-derived float64 gradients; --engine autodiff uses tfjs)\n');
     }
     const onProgress = terminalProgress(`train ${config.algo}`, streams.stderr as NodeJS.WriteStream);
-    const result = withFlagNames(TRAIN, () => train(config, { onProgress }));
-    saveCheckpoint(out.file, result);
+    // snapshots, --resume, SIGINT/SIGTERM: lib/snapshot.ts
+    const result = await trainWithSignals(config, {
+      out: out.file, resume: opts.resume === true, command: ['train', ...args], onProgress, save: (r) => saveCheckpoint(out.file, r),
+    });
     const c = result.config;
     streams.stderr.write(
       `trained ${c.algo}${c.seedCompat ? ' (seed-compat)' : ''}: ${c.replicas} replica(s) x ${c.epochs} epoch(s) x ${c.tasks} tasks ` +

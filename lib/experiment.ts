@@ -8,8 +8,9 @@ import { configKey, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { initParams, paramLayout } from './params';
 import { Rng, STREAM } from './rng';
 import { makeTaskPool, SineTask, SineTaskOptions } from './sineTask';
-import { trainParallel } from './parallel';
-import { Progress, resolveTrainConfig, totalTasks, TrainConfigInput, TrainResult } from './train';
+import { InterruptedError } from './interrupt';
+import { removeSnapshot, snapshotPath, trainWithSnapshots } from './snapshot';
+import { Progress, resolveTrainConfig, totalTasks, TrainConfigInput, TrainingInterrupted, TrainResult } from './train';
 import { checkOneOf } from './validate';
 
 export interface Scale {
@@ -69,17 +70,35 @@ export function checkpointDir(): string {
 /**
  * Train (on all cores), or load the checkpoint of exactly this config if an earlier run (or
  * notebook) saved one. Checkpoints are named by algorithm and a hash of the whole config.
+ * While training, a snapshot (`<checkpoint>.partial`) is kept up to date every few seconds; a
+ * training that was interrupted (Kernel > Interrupt, a crash, a restart) continues from it, and
+ * ends with the same parameters as an uninterrupted one. On Kernel > Interrupt the training stops
+ * within a second, nothing is saved as a checkpoint, and the cell ends with one line.
  */
 export async function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Progress) => void): Promise<TrainResult & { file: string; cached: boolean }> {
   const config = resolveTrainConfig(input);
   const file = path.join(checkpointDir(), `${config.algo}${config.seedCompat ? '-seedcompat' : ''}-${configKey(config)}.json`);
   if (fs.existsSync(file)) {
     const ck = loadCheckpoint(file);
+    // a snapshot left by a stop between the final save and its removal is superseded
+    removeSnapshot(snapshotPath(file));
     return { config: ck.config, layout: ck.layout, replicas: ck.replicas, history: ck.history, elapsedMs: ck.elapsedMs, msPerTask: ck.elapsedMs / totalTasks(config), file, cached: true };
   }
-  const result = await trainParallel(config, { onProgress });
-  saveCheckpoint(file, result);
-  return { ...result, file, cached: false };
+  const what = `${config.algo}${config.seedCompat ? ' (seedCompat)' : ''}, ${config.replicas} model(s) x ${config.epochs} epoch(s) x ${config.tasks.toLocaleString('en-US')} tasks`;
+  try {
+    const result = await trainWithSnapshots(config, {
+      out: file, resume: false, whenSnapshotWithoutResume: 'resume', parallel: true, onProgress,
+      log: (line) => console.log(`${what}: ${line.replace(`${snapshotPath(file)}`, path.basename(snapshotPath(file)))}`),
+      save: (r) => saveCheckpoint(file, r),
+    });
+    return { ...result, file, cached: false };
+  } catch (err) {
+    if (err instanceof TrainingInterrupted) {
+      const at = `${err.done.toLocaleString('en-US')} / ${err.total.toLocaleString('en-US')} tasks`;
+      throw new InterruptedError(`interrupted: training ${what} at ${at}; snapshot kept (${path.basename(snapshotPath(file))}), run the cell again to resume`);
+    }
+    throw err;
+  }
 }
 
 /** The held-out tasks every notebook evaluates on (SINE_TEST), from their own seed stream. */

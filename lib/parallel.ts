@@ -12,7 +12,11 @@ import { Worker } from 'node:worker_threads';
 import { checkEvaluation, EvalOptions, EvalResult, summarizeCurves } from './evaluate';
 import { ParamLayout, paramLayout } from './params';
 import { SineTask, SineTaskOptions } from './sineTask';
-import { progressCounter, resolveTrainConfig, totalTasks, TrainConfig, TrainConfigInput, TrainResult, TrainOptions } from './train';
+import { InterruptedError, whileInterruptible } from './interrupt';
+import {
+  checkResumeState, DEFAULT_SNAPSHOT_MS, progressCounter, ReplicaState, resolveTrainConfig, RunState, tasksDoneIn, totalTasks, TrainConfig,
+  TrainConfigInput, TrainingInterrupted, TrainResult, TrainOptions,
+} from './train';
 import { checkInt, DivergedError, MamlInputError } from './validate';
 
 interface TaskSpec {
@@ -23,12 +27,25 @@ interface TaskSpec {
 }
 
 export type WorkerJob =
-  | { kind: 'train'; config: TrainConfig; replicaIds: number[]; progressEvery: number; tasks?: TaskSpec[] }
+  | {
+      kind: 'train';
+      config: TrainConfig;
+      replicaIds: number[];
+      progressEvery: number;
+      tasks?: TaskSpec[];
+      /** where each of replicaIds starts (null: from scratch) */
+      resume: (ReplicaState | null)[];
+      /** post the replica's state this often (Infinity: only at its end) */
+      snapshotEveryMs: number;
+      /** Int32Array over it: [0] set to 1 asks the worker to stop after the current task */
+      stop: SharedArrayBuffer;
+    }
   | { kind: 'curves'; models: Float64Array[]; layerSizes: number[]; tasks: TaskSpec[]; options: Required<EvalOptions> };
 
 export type WorkerReply =
   | { kind: 'progress'; replica: number; tasks: number; lossSum: number }
-  | { kind: 'replica'; replica: number; theta: Float64Array; history: number[] }
+  | { kind: 'state'; state: ReplicaState }
+  | { kind: 'stopped' }
   | { kind: 'curves'; curves: Float64Array[] }
   | { kind: 'done' }
   | { kind: 'error'; name: string; message: string };
@@ -48,12 +65,13 @@ function toSpec(task: SineTask): TaskSpec {
  * Start a worker on lib/worker.ts. Workers do not inherit a TypeScript loader (and the tslab
  * kernel has none), so the worker first registers tsx itself.
  */
-function startWorker(job: WorkerJob, onReply: (reply: WorkerReply) => void): Promise<void> {
+function startWorker(job: WorkerJob, onReply: (reply: WorkerReply) => void, started: Worker[]): Promise<void> {
   const tsx = require.resolve('tsx/cjs/api');
   const file = path.join(__dirname, 'worker.ts');
   const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`;
   return new Promise((resolve, reject) => {
     const worker = new Worker(code, { eval: true, workerData: job });
+    started.push(worker);
     let failed = false;
     worker.on('message', (reply: WorkerReply) => {
       if (reply.kind === 'error') {
@@ -61,7 +79,7 @@ function startWorker(job: WorkerJob, onReply: (reply: WorkerReply) => void): Pro
         const Err = reply.name === 'DivergedError' ? DivergedError : reply.name === 'MamlInputError' ? MamlInputError : Error;
         reject(new Err(reply.message));
         void worker.terminate();
-      } else if (reply.kind === 'done') {
+      } else if (reply.kind === 'done' || reply.kind === 'stopped') {
         resolve();
       } else {
         onReply(reply);
@@ -72,7 +90,7 @@ function startWorker(job: WorkerJob, onReply: (reply: WorkerReply) => void): Pro
       reject(err);
     });
     worker.on('exit', (code) => {
-      if (!failed && code !== 0) reject(new Error(`worker exited with code ${code}`));
+      if (!failed) reject(new Error(`worker exited with code ${code} before it finished`));
     });
   });
 }
@@ -88,50 +106,118 @@ function slices(n: number, parts: number): [number, number][] {
   return out;
 }
 
+/** Wait for `promise`, but no longer than `ms`. */
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(() => undefined, () => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** How long stopping workers may take before they are terminated without their last state. */
+const STOP_GRACE_MS = 500;
+
 /**
  * train() on several cores: replicas are spread over workers (one per core by default; one
  * thread per replica measured slower on 2 cores, and each thread costs memory); same result
- * as train().
+ * as train(), also with snapshots and resume (see train()). When `signal` aborts (or, in a
+ * tslab kernel, on Kernel > Interrupt), the workers stop after their current task, onSnapshot
+ * receives their state, every worker is terminated, and the call rejects with
+ * TrainingInterrupted. Workers are terminated on every failure too.
  */
 export async function trainParallel(input: TrainConfigInput, options: TrainOptions & { workers?: number } = {}): Promise<TrainResult> {
+  return whileInterruptible((signal) => trainOnWorkers(input, { ...options, signal }), options.signal);
+}
+
+async function trainOnWorkers(input: TrainConfigInput, options: TrainOptions & { workers?: number }): Promise<TrainResult> {
   const config = resolveTrainConfig(input);
   const layout = paramLayout(config.layerSizes);
-  const workers = Math.min(options.workers ?? defaultWorkers(), config.replicas);
+  const poolSize = options.pool?.length ?? config.tasks;
   const total = totalTasks(config, options.pool?.length);
-  const progress = progressCounter(config, total, options);
+  const resume = checkResumeState(options.resume, config);
+  const states: (ReplicaState | null)[] = resume?.replicas.slice() ?? new Array(config.replicas).fill(null);
+  const previousMs = resume?.elapsedMs ?? 0;
+  const progress = progressCounter(config, total, options, { done: tasksDoneIn(resume, config, poolSize), elapsedMs: previousMs });
   const tasks = options.pool?.map(toSpec);
-  const replicas: Float64Array[] = new Array(config.replicas);
-  const history: number[][] = new Array(config.replicas);
   const start = performance.now();
-  const ids = Array.from({ length: config.replicas }, (_, r) => r);
-  await Promise.all(
-    slices(config.replicas, workers).map(([from, to]) =>
-      startWorker({ kind: 'train', config, replicaIds: ids.slice(from, to), progressEvery: Math.max(1, Math.floor(progress.every / workers)), tasks }, (reply) => {
-        if (reply.kind === 'progress') {
-          progress.add(reply.tasks, reply.lossSum, reply.replica);
-        } else if (reply.kind === 'replica') {
-          replicas[reply.replica] = reply.theta;
-          history[reply.replica] = reply.history;
-        }
-      }),
-    ),
-  );
-  const elapsedMs = performance.now() - start;
+  const runState = (): RunState => ({ replicas: states.slice(), elapsedMs: previousMs + performance.now() - start });
+  const isFinished = (s: ReplicaState | null) => s !== null && s.epoch >= config.epochs;
+  const todo = states.map((s, r) => (isFinished(s) ? -1 : r)).filter((r) => r >= 0);
+  const workers = Math.min(options.workers ?? defaultWorkers(), Math.max(1, todo.length));
+  const stop = new SharedArrayBuffer(4);
+  const stopFlag = new Int32Array(stop);
+  const started: Worker[] = [];
+  const onAbort = () => Atomics.store(stopFlag, 0, 1);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  const running = slices(todo.length, workers).map(([from, to]) => {
+    const ids = todo.slice(from, to);
+    const job: WorkerJob = {
+      kind: 'train', config, replicaIds: ids, progressEvery: Math.max(1, Math.floor(progress.every / workers)), tasks,
+      resume: ids.map((r) => states[r]), snapshotEveryMs: options.onSnapshot ? options.snapshotEveryMs ?? DEFAULT_SNAPSHOT_MS : Infinity, stop,
+    };
+    return startWorker(job, (reply) => {
+      if (reply.kind === 'progress') {
+        progress.add(reply.tasks, reply.lossSum, reply.replica);
+      } else if (reply.kind === 'state') {
+        states[reply.state.replica] = reply.state;
+        // the last replica's end is followed by the final result, not a snapshot
+        if (options.onSnapshot && !(isFinished(reply.state) && states.every(isFinished))) options.onSnapshot(runState());
+      }
+    }, started);
+  });
+  try {
+    if (options.signal) {
+      // an abort ends the wait at once; the workers then get a moment to post their state
+      const aborted = new Promise<void>((resolve) => options.signal!.addEventListener('abort', () => resolve(), { once: true }));
+      await Promise.race([Promise.all(running), aborted]);
+      if (options.signal.aborted) await within(Promise.all(running), STOP_GRACE_MS);
+    } else {
+      await Promise.all(running);
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await Promise.all(started.map((w) => w.terminate()));
+  }
+  if (options.signal?.aborted) {
+    const state = runState();
+    options.onSnapshot?.(state);
+    const done = tasksDoneIn(state, config, poolSize);
+    throw new TrainingInterrupted(`training interrupted at ${done} / ${total} tasks`, state, done, total);
+  }
+  const replicas = states.map((s) => s!.theta);
+  const history = states.map((s) => s!.history);
+  const elapsedMs = previousMs + performance.now() - start;
   return { config, layout, replicas, history, elapsedMs, msPerTask: elapsedMs / total };
 }
 
 /** evaluate() on several cores: tasks are spread over workers; same result as evaluate(). */
-export async function evaluateParallel(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Partial<EvalOptions> = {}, workers = defaultWorkers()): Promise<EvalResult> {
+export async function evaluateParallel(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Partial<EvalOptions> = {}, workers = defaultWorkers(), signal?: AbortSignal): Promise<EvalResult> {
   const resolved = checkEvaluation(replicas, layout, tasks, options);
   const parts = slices(tasks.length, Math.min(workers, tasks.length));
   const results: Float64Array[][] = new Array(parts.length);
-  await Promise.all(
-    parts.map(([from, to], i) =>
-      startWorker({ kind: 'curves', models: replicas, layerSizes: layout.layerSizes, tasks: tasks.slice(from, to).map(toSpec), options: resolved }, (reply) => {
-        if (reply.kind === 'curves') results[i] = reply.curves;
-      }),
-    ),
-  );
+  await whileInterruptible(async (abort) => {
+    const started: Worker[] = [];
+    const running = Promise.all(
+      parts.map(([from, to], i) =>
+        startWorker({ kind: 'curves', models: replicas, layerSizes: layout.layerSizes, tasks: tasks.slice(from, to).map(toSpec), options: resolved }, (reply) => {
+          if (reply.kind === 'curves') results[i] = reply.curves;
+        }, started),
+      ),
+    );
+    try {
+      if (abort === undefined) {
+        await running;
+      } else {
+        await Promise.race([running, new Promise<void>((resolve) => (abort.aborted ? resolve() : abort.addEventListener('abort', () => resolve(), { once: true })))]);
+      }
+    } finally {
+      running.catch(() => {}); // after an interrupt the terminated workers' exits are no news
+      await Promise.all(started.map((w) => w.terminate()));
+    }
+    if (abort?.aborted) throw new InterruptedError(`interrupted: evaluation of ${replicas.length} model(s) on ${tasks.length} tasks (nothing saved)`);
+  }, signal);
   const width = resolved.record.length;
   const curves = replicas.map((_, r) => {
     const joined = new Float64Array(tasks.length * width);

@@ -3,7 +3,7 @@
  * tasks, support/query points, initial weights, task order — can be replayed bit for bit.
  * Math.random is never used.
  */
-import { checkSeed } from './validate';
+import { checkSeed, fail } from './validate';
 
 /** splitmix32: spreads an integer seed over the 128-bit state (xoshiro must not start at 0). */
 function splitmix32(state: number): [number, number] {
@@ -37,6 +37,24 @@ export class Rng {
     }
     [this.s0, this.s1, this.s2, this.s3] = words;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** The generator's position: its four 32-bit state words (for snapshots). */
+  getState(): [number, number, number, number] {
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
+  }
+
+  /** Continue from a position `getState()` returned: the next draws are the ones that followed. */
+  setState(state: readonly number[]): this {
+    const ok = Array.isArray(state) && state.length === 4 && state.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32);
+    if (!ok || state.every((w) => w === 0)) fail('rng state', state, 'four 32-bit unsigned integers, not all 0');
+    [this.s0, this.s1, this.s2, this.s3] = state.map((w) => w | 0);
+    return this;
+  }
+
+  /** A generator at a position `getState()` returned. */
+  static fromState(state: readonly number[]): Rng {
+    return new Rng(0).setState(state);
   }
 
   /** A uniform 32-bit unsigned integer. */

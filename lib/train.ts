@@ -14,6 +14,7 @@ import { DEFAULT_LAYER_SIZES, initParams, ParamLayout, paramLayout } from './par
 import { Rng, STREAM } from './rng';
 import { makeTaskPool, sampleTask, SineTask, SineTaskOptions, taskOptions } from './sineTask';
 import { checkInt, checkLoss, checkOneOf, checkPositive, checkSeed, fail } from './validate';
+import { InterruptedError } from './interrupt';
 
 export const ALGORITHMS = ['maml', 'fomaml', 'transfer', 'reptile', 'metasgd'] as const;
 export type AlgoName = (typeof ALGORITHMS)[number];
@@ -91,6 +92,16 @@ export interface TrainOptions {
   progressEvery?: number;
   /** train on this pool instead of building one from the seed */
   pool?: SineTask[];
+  /** continue from this state (see snapshot.ts): the result equals an uninterrupted run's */
+  resume?: RunState;
+  /**
+   * receives the run's state (copies) every `snapshotEveryMs` of work, when a replica ends and
+   * when the run stops on `signal`
+   */
+  onSnapshot?: (state: RunState) => void;
+  snapshotEveryMs?: number;
+  /** when aborted, training stops after the current task and throws TrainingInterrupted */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -147,46 +158,199 @@ export function initMetaParams(config: TrainConfig, rng: Rng): Float64Array {
   return config.algo === 'metasgd' ? metasgd.initMetaSgd(theta, config.innerLr) : theta;
 }
 
+/**
+ * Where one replica's training stands, complete enough to continue it bit for bit: parameters,
+ * Adam's moments, the replica generator's position, the epoch and task reached, the meta-batch
+ * gathered so far. The epoch's task order is not stored: it is replayed from the generator's
+ * position at the start of the epoch (`epochRng`).
+ */
+export interface ReplicaState {
+  replica: number;
+  /** the epoch in progress (= epochs when the replica is finished) */
+  epoch: number;
+  /** tasks of that epoch done */
+  task: number;
+  epochRng: number[];
+  rng: number[];
+  theta: Float64Array;
+  adamM: Float64Array;
+  adamV: Float64Array;
+  adamSteps: number;
+  /** the sum of the meta-gradients of the unfinished meta-batch, and its size */
+  batchGrad: Float64Array;
+  inBatch: number;
+  /** the sum of this epoch's task losses so far */
+  lossSum: number;
+  /** mean loss of each finished epoch */
+  history: number[];
+}
+
+/** A run's state: one entry per replica, null for replicas not started yet. */
+export interface RunState {
+  replicas: (ReplicaState | null)[];
+  /** training time spent so far, over all sessions */
+  elapsedMs: number;
+}
+
+/** Training of one replica, one task at a time, that can report its state and resume from it. */
+export class ReplicaTrainer {
+  readonly theta: Float64Array;
+  private readonly adam: Adam;
+  private readonly rng: Rng;
+  private readonly metaGradient: MetaGradientFn;
+  private readonly grad: Float64Array;
+  private readonly batchGrad: Float64Array;
+  private readonly usesQuery: boolean;
+  private order: SineTask[] = [];
+  private epochRng: number[] = [];
+  private epoch = 0;
+  private task = 0;
+  private inBatch = 0;
+  private lossSum = 0;
+  private readonly history: number[] = [];
+
+  constructor(
+    private readonly config: TrainConfig,
+    readonly replica: number,
+    private readonly pool: SineTask[],
+    state?: ReplicaState,
+  ) {
+    const net = new FastMlp(paramLayout(config.layerSizes));
+    this.rng = new Rng(config.seed, STREAM.replica + replica);
+    this.theta = initMetaParams(config, this.rng);
+    this.metaGradient = createMetaGradientFor(config, net);
+    this.adam = new Adam(this.theta.length, config.metaLr);
+    this.grad = new Float64Array(this.theta.length);
+    this.batchGrad = new Float64Array(this.theta.length);
+    this.usesQuery = config.algo !== 'transfer';
+    if (state === undefined) {
+      this.startEpoch();
+      return;
+    }
+    if (state.replica !== replica) fail('replica state', state.replica, `the state of replica ${replica}`);
+    this.theta.set(state.theta);
+    this.adam.setState({ m: state.adamM, v: state.adamV, t: state.adamSteps });
+    this.batchGrad.set(state.batchGrad);
+    this.inBatch = state.inBatch;
+    this.lossSum = state.lossSum;
+    this.history.push(...state.history);
+    this.epoch = state.epoch;
+    this.task = state.task;
+    this.epochRng = [...state.epochRng];
+    if (this.epoch < config.epochs) this.order = this.drawOrder(Rng.fromState(state.epochRng));
+    this.rng.setState(state.rng);
+  }
+
+  get done(): boolean {
+    return this.epoch >= this.config.epochs;
+  }
+
+  /** Tasks done, over all epochs. */
+  get tasksDone(): number {
+    return this.epoch * this.epochLength + this.task;
+  }
+
+  private get epochLength(): number {
+    return this.config.freshTasks ? this.config.tasks : this.pool.length;
+  }
+
+  private drawOrder(rng: Rng): SineTask[] {
+    const { config } = this;
+    return config.freshTasks ? Array.from({ length: config.tasks }, () => sampleTask(rng, config.taskOptions)) : rng.shuffled(this.pool);
+  }
+
+  private startEpoch(): void {
+    this.epochRng = this.rng.getState();
+    this.order = this.drawOrder(this.rng);
+  }
+
+  /** Train on the next task; returns its loss. */
+  step(): number {
+    const { theta, grad, batchGrad, order } = this;
+    const i = this.task;
+    const task = order[i];
+    const support = task.supportSet();
+    const query = this.usesQuery ? task.querySet(this.rng) : support;
+    const loss = this.metaGradient(theta, { support, query }, grad);
+    checkLoss(loss, `replica ${this.replica}, epoch ${this.epoch + 1}, task ${i + 1}`);
+    this.lossSum += loss;
+    for (let j = 0; j < grad.length; j++) batchGrad[j] += grad[j];
+    this.inBatch++;
+    const lastOfEpoch = i === order.length - 1;
+    // the last batch of an epoch may be smaller: it is averaged over its own size
+    if (this.inBatch === this.config.metaBatchSize || lastOfEpoch) {
+      if (this.inBatch > 1) for (let j = 0; j < batchGrad.length; j++) batchGrad[j] /= this.inBatch;
+      this.adam.step(theta, batchGrad);
+      batchGrad.fill(0);
+      this.inBatch = 0;
+    }
+    this.task++;
+    if (lastOfEpoch) {
+      this.history.push(this.lossSum / order.length);
+      this.lossSum = 0;
+      this.task = 0;
+      this.epoch++;
+      if (!this.done) this.startEpoch();
+    }
+    return loss;
+  }
+
+  /** A copy of the state, for a snapshot. */
+  state(): ReplicaState {
+    const adam = this.adam.getState();
+    return {
+      replica: this.replica,
+      epoch: this.epoch,
+      task: this.task,
+      epochRng: [...this.epochRng],
+      rng: this.rng.getState(),
+      theta: this.theta.slice(),
+      adamM: adam.m,
+      adamV: adam.v,
+      adamSteps: adam.t,
+      batchGrad: this.batchGrad.slice(),
+      inBatch: this.inBatch,
+      lossSum: this.lossSum,
+      history: [...this.history],
+    };
+  }
+
+  result(): { theta: Float64Array; history: number[] } {
+    return { theta: this.theta, history: [...this.history] };
+  }
+}
+
 /** Train one replica; `onTask` is called after every task with its loss. */
 export function trainReplica(config: TrainConfig, replica: number, pool: SineTask[], onTask?: (loss: number) => void): { theta: Float64Array; history: number[] } {
-  const layout = paramLayout(config.layerSizes);
-  const net = new FastMlp(layout);
-  const rng = new Rng(config.seed, STREAM.replica + replica);
-  const theta = initMetaParams(config, rng);
-  const metaGradient = createMetaGradientFor(config, net);
-  const size = theta.length;
-  const adam = new Adam(size, config.metaLr);
-  const grad = new Float64Array(size);
-  const batchGrad = new Float64Array(size);
-  const usesQuery = config.algo !== 'transfer';
-  const history: number[] = [];
-  const B = config.metaBatchSize;
-  for (let epoch = 0; epoch < config.epochs; epoch++) {
-    const order = config.freshTasks ? Array.from({ length: config.tasks }, () => sampleTask(rng, config.taskOptions)) : rng.shuffled(pool);
-    let lossSum = 0;
-    let inBatch = 0;
-    for (let i = 0; i < order.length; i++) {
-      const task = order[i];
-      const support = task.supportSet();
-      const query = usesQuery ? task.querySet(rng) : support;
-      const loss = metaGradient(theta, { support, query }, grad);
-      checkLoss(loss, `replica ${replica}, epoch ${epoch + 1}, task ${i + 1}`);
-      lossSum += loss;
-      for (let j = 0; j < grad.length; j++) batchGrad[j] += grad[j];
-      inBatch++;
-      // the last batch of an epoch may be smaller: it is averaged over its own size
-      if (inBatch === B || i === order.length - 1) {
-        if (inBatch > 1) for (let j = 0; j < batchGrad.length; j++) batchGrad[j] /= inBatch;
-        adam.step(theta, batchGrad);
-        batchGrad.fill(0);
-        inBatch = 0;
-      }
-      onTask?.(loss);
-    }
-    history.push(lossSum / order.length);
+  const trainer = new ReplicaTrainer(config, replica, pool);
+  while (!trainer.done) {
+    const loss = trainer.step();
+    onTask?.(loss);
   }
-  return { theta, history };
+  return trainer.result();
 }
+
+/** Tasks a (partial) run has done, over all replicas. */
+export function tasksDoneIn(state: RunState | undefined, config: TrainConfig, poolSize = config.tasks): number {
+  const perEpoch = config.freshTasks ? config.tasks : poolSize;
+  return (state?.replicas ?? []).reduce((sum, r) => sum + (r === null ? 0 : r.epoch * perEpoch + r.task), 0);
+}
+
+/** The error a stopped training throws: its state is what a snapshot needs to resume. */
+export class TrainingInterrupted extends InterruptedError {
+  constructor(
+    message: string,
+    readonly state: RunState,
+    readonly done: number,
+    readonly total: number,
+  ) {
+    super(message);
+    this.name = 'TrainingInterrupted';
+  }
+}
+
+/** How often onSnapshot hears from a run by default. */
+export const DEFAULT_SNAPSHOT_MS = 2000;
 
 /** How many tasks a run processes over all replicas and epochs. */
 export function totalTasks(config: TrainConfig, poolSize = config.tasks): number {
@@ -197,10 +361,10 @@ export function totalTasks(config: TrainConfig, poolSize = config.tasks): number
  * Counts finished tasks (one at a time, or in bunches from workers) and calls onProgress every
  * `every` tasks and at the end, with the mean loss since the last report.
  */
-export function progressCounter(config: TrainConfig, total: number, options: TrainOptions): { every: number; add: (tasks: number, lossSum: number, replica: number) => void } {
+export function progressCounter(config: TrainConfig, total: number, options: TrainOptions, already = { done: 0, elapsedMs: 0 }): { every: number; add: (tasks: number, lossSum: number, replica: number) => void; done: () => number } {
   const every = options.progressEvery ?? Math.max(1, Math.floor(total / 200));
-  const start = performance.now();
-  let done = 0;
+  const start = performance.now() - already.elapsedMs;
+  let done = already.done;
   let lastReport = 0;
   let windowLoss = 0;
   let windowCount = 0;
@@ -214,23 +378,101 @@ export function progressCounter(config: TrainConfig, total: number, options: Tra
     windowLoss = 0;
     windowCount = 0;
   };
-  return { every, add };
+  return { every, add, done: () => done };
 }
 
-export function train(input: TrainConfigInput, options: TrainOptions = {}): TrainResult {
+/**
+ * The serial run: replicas one after the other. A generator, so that the same code runs
+ * straight through (train) or lets the event loop in every `yieldEveryMs` (trainAsync: signal
+ * handlers and timers run between tasks).
+ */
+function* serialRun(input: TrainConfigInput, options: TrainOptions, yieldEveryMs: number): Generator<void, TrainResult> {
   const config = resolveTrainConfig(input);
   const layout = paramLayout(config.layerSizes);
   const pool = options.pool ?? poolFor(config);
   const total = totalTasks(config, pool.length);
-  const progress = progressCounter(config, total, options);
+  const resume = checkResumeState(options.resume, config);
+  const states: (ReplicaState | null)[] = resume?.replicas.map((r) => r) ?? new Array(config.replicas).fill(null);
+  const previousMs = resume?.elapsedMs ?? 0;
+  const progress = progressCounter(config, total, options, { done: tasksDoneIn(resume, config, pool.length), elapsedMs: previousMs });
   const start = performance.now();
+  const everyMs = options.snapshotEveryMs ?? DEFAULT_SNAPSHOT_MS;
+  const runState = (): RunState => ({ replicas: states.slice(), elapsedMs: previousMs + performance.now() - start });
+  let lastSnapshot = performance.now();
+  let lastYield = lastSnapshot;
   const replicas: Float64Array[] = [];
   const history: number[][] = [];
   for (let r = 0; r < config.replicas; r++) {
-    const out = trainReplica(config, r, pool, (loss) => progress.add(1, loss, r));
+    const trainer = new ReplicaTrainer(config, r, pool, states[r] ?? undefined);
+    while (!trainer.done) {
+      if (options.signal?.aborted) {
+        states[r] = trainer.state();
+        const state = runState();
+        options.onSnapshot?.(state);
+        const done = tasksDoneIn(state, config, pool.length);
+        throw new TrainingInterrupted(`training interrupted at ${done} / ${total} tasks`, state, done, total);
+      }
+      const loss = trainer.step();
+      progress.add(1, loss, r);
+      const now = performance.now();
+      if (options.onSnapshot && now - lastSnapshot >= everyMs && !trainer.done) {
+        states[r] = trainer.state();
+        options.onSnapshot(runState());
+        lastSnapshot = performance.now();
+      }
+      if (now - lastYield >= yieldEveryMs) {
+        yield;
+        lastYield = performance.now();
+      }
+    }
+    states[r] = trainer.state();
+    if (options.onSnapshot && r < config.replicas - 1) {
+      options.onSnapshot(runState());
+      lastSnapshot = performance.now();
+    }
+    const out = trainer.result();
     replicas.push(out.theta);
     history.push(out.history);
   }
-  const elapsedMs = performance.now() - start;
+  const elapsedMs = previousMs + performance.now() - start;
   return { config, layout, replicas, history, elapsedMs, msPerTask: elapsedMs / total };
+}
+
+/** A resume state must belong to this config: one entry per replica, each where it says. */
+export function checkResumeState(state: RunState | undefined, config: TrainConfig): RunState | undefined {
+  if (state === undefined) return undefined;
+  if (!Array.isArray(state.replicas) || state.replicas.length !== config.replicas) {
+    fail('resume state', Array.isArray(state.replicas) ? `${state.replicas.length} replicas` : state.replicas, `${config.replicas} replica entries`);
+  }
+  state.replicas.forEach((r, i) => {
+    if (r !== null && r.replica !== i) fail(`resume state replicas[${i}].replica`, r.replica, String(i));
+  });
+  return state;
+}
+
+/**
+ * Train every replica, serially. With `onSnapshot`, the run reports its state every
+ * `snapshotEveryMs` of work and at each replica end; with `resume`, it continues from such a
+ * state, and the result is the one of an uninterrupted run, bit for bit.
+ */
+export function train(input: TrainConfigInput, options: TrainOptions = {}): TrainResult {
+  const run = serialRun(input, options, Infinity);
+  for (;;) {
+    const next = run.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * train() that lets the event loop run every 50 ms, so that a signal handler can abort it
+ * (options.signal: it stops after the current task, reports its state to onSnapshot and throws
+ * TrainingInterrupted). Same numbers as train().
+ */
+export async function trainAsync(input: TrainConfigInput, options: TrainOptions = {}): Promise<TrainResult> {
+  const run = serialRun(input, options, 50);
+  for (;;) {
+    const next = run.next();
+    if (next.done) return next.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { adaptationCurves } from './evaluate';
 import { paramLayout } from './params';
 import { SineTask } from './sineTask';
-import { poolFor, trainReplica } from './train';
+import { poolFor, ReplicaTrainer } from './train';
 import type { WorkerJob, WorkerReply } from './parallel';
 
 function tasksFrom(specs: NonNullable<WorkerJob['tasks']>): SineTask[] {
@@ -17,10 +17,25 @@ function run(job: WorkerJob): void {
   const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(reply, transfer);
   if (job.kind === 'train') {
     const pool = job.tasks ? tasksFrom(job.tasks) : poolFor(job.config);
-    for (const replica of job.replicaIds) {
+    const stop = new Int32Array(job.stop);
+    const postState = (trainer: ReplicaTrainer) => {
+      const state = trainer.state();
+      post({ kind: 'state', state }, [state.theta, state.adamM, state.adamV, state.batchGrad].map((a) => a.buffer as ArrayBuffer));
+    };
+    for (let k = 0; k < job.replicaIds.length; k++) {
+      const replica = job.replicaIds[k];
+      const trainer = new ReplicaTrainer(job.config, replica, pool, job.resume[k] ?? undefined);
       let pending = 0;
       let lossSum = 0;
-      const { theta, history } = trainReplica(job.config, replica, pool, (loss) => {
+      let lastState = performance.now();
+      while (!trainer.done) {
+        if (Atomics.load(stop, 0) !== 0) {
+          if (pending > 0) post({ kind: 'progress', replica, tasks: pending, lossSum });
+          postState(trainer);
+          post({ kind: 'stopped' });
+          return;
+        }
+        const loss = trainer.step();
         pending++;
         lossSum += loss;
         if (pending === job.progressEvery) {
@@ -28,9 +43,13 @@ function run(job: WorkerJob): void {
           pending = 0;
           lossSum = 0;
         }
-      });
+        if (performance.now() - lastState >= job.snapshotEveryMs && !trainer.done) {
+          postState(trainer);
+          lastState = performance.now();
+        }
+      }
       if (pending > 0) post({ kind: 'progress', replica, tasks: pending, lossSum });
-      post({ kind: 'replica', replica, theta, history }, [theta.buffer as ArrayBuffer]);
+      postState(trainer);
     }
   } else {
     const curves = adaptationCurves(job.models, paramLayout(job.layerSizes), tasksFrom(job.tasks!), job.options);
