@@ -452,7 +452,7 @@ def main(argv=None):
     sub.add_parser('all')
     args = ap.parse_args(argv)
     for name, v in vars(args).items():
-        if isinstance(v, int) and v < 1 and name != 'seed':
+        if isinstance(v, int) and not isinstance(v, bool) and v < 1 and name != 'seed':
             ap.error(f"--{name.replace('_', '-')} must be a positive integer, got {v}")
     torch.set_num_threads(1)
     log(f"PyTorch reference: python {platform.python_version()} ({sys.executable}), "
