@@ -1,5 +1,5 @@
 /**
- * Nothing a user runs or reads may point outside the repository: a clone has no `../shared`
+ * Nothing a user runs or reads may point outside the repository: a clone has no sibling `shared`
  * folder (where the project's PyTorch port and notes once lived), so every such citation is a
  * dead end. Checked over every file git tracks (`git ls-files`): notebooks, lib, bench,
  * scripts, reference, README, tests, package.json, ... Nothing is excluded. Symlinks are
