@@ -13,14 +13,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { evaluateParallel, heldOutTasks, projectRoot, randomModels, recipe, SCALES, trainOrLoad, TrainConfigInput, paramLayout, EvalResult } from '../lib/index';
 
-interface ReferenceEntry { model: string; evalLr: number; k: number[]; mean: (number | null)[]; ci95: (number | null)[]; note?: string }
+interface ReferenceEntry { model: string; trainingSeed: number; evalLr: number; k: number[]; mean: (number | null)[]; ci95: (number | null)[]; note?: string }
 
 /** The reference's 0..10-step entry of a model at an SGD learning rate, or null. */
 function referenceEntry(model: string, lr: number): ReferenceEntry | null {
   const file = path.join(projectRoot(__dirname), 'reference', 'results.json');
   if (!fs.existsSync(file)) return null;
   const recipe = (JSON.parse(fs.readFileSync(file, 'utf8')).recipe ?? []) as ReferenceEntry[];
-  return recipe.find((e) => e.model === model && e.evalLr === lr && e.k.length === 11 && e.note === undefined) ?? null;
+  return recipe.find((e) => e.model === model && e.trainingSeed === 0 && e.evalLr === lr && e.k.length === 11 && e.note === undefined) ?? null;
 }
 const K = [0, 1, 5, 10];
 

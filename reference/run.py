@@ -377,12 +377,12 @@ def cmd_table(args):
     print(f"{p['date']}, {p['machine']}, python {p['python']}, torch {p['torch']}, "
           f"{p['threads']} thread\n")
     cols = [0, 1, 2, 5, 10]
-    print('| model | SGD lr | models | ' + ' | '.join(f'k={k}' for k in cols) +
+    print('| model | seed | SGD lr | models | ' + ' | '.join(f'k={k}' for k in cols) +
           ' | median k=10 | diverged | train s |')
-    print('|---|---|---|' + '---|' * len(cols) + '---|---|---|')
+    print('|---|---|---|---|' + '---|' * len(cols) + '---|---|---|')
     for e in data['recipe']:
         if len(e['k']) == 11 and 'note' not in e:
-            print(f"| {e['model']} | {e['evalLr']} | {e['replicas']} | " +
+            print(f"| {e['model']} | {e['trainingSeed']} | {e['evalLr']} | {e['replicas']} | " +
                   ' | '.join(cell(e['mean'][k], e['ci95'][k]) for k in cols) +
                   f" | {e['median'][10]:.3f} | {e['diverged']} | {e['trainSeconds'] or ''} |")
     longs = [e for e in data['recipe'] if len(e['k']) > 11]
