@@ -131,27 +131,29 @@ def random_models(count, seed=RANDOM_SEED):
 
 # ----------------------------------------------------------------------------- timing
 def cmd_timing(args):
-    entries = []
+    """Rounds of every (code, algorithm) pair, so that a change in the machine's load while it
+    runs affects all of them alike; the median over rounds per pair."""
     trainers = {'original': train_original, 'textbook': train_textbook}
-    for code in args.codes.split(','):
-        trainer = trainers[code]
-        for algo in args.algos.split(','):
-            ms = []
-            for run in range(args.runs):
-                counter = [0]
-                t0 = [0.0]
+    pairs = [(c, a) for c in args.codes.split(',') for a in args.algos.split(',')]
+    ms = {pair: [] for pair in pairs}
+    for run in range(args.runs):
+        for code, algo in pairs:
+            count, start = 0, 0.0
 
-                def tick():
-                    if counter[0] == 0:
-                        t0[0] = time.perf_counter()  # timed from the end of the first task
-                    counter[0] += 1
-                trainer(algo, run, 1, args.tasks, 1, callback=tick)
-                ms.append(1e3 * (time.perf_counter() - t0[0]) / (counter[0] - 1))
-            entries.append({'code': code, 'algo': algo, 'msPerTask': float(np.median(ms)),
-                            'runs': args.runs, 'tasksPerRun': args.tasks,
-                            'statistic': 'median', 'allRunsMs': ms})
-            log(f"timing {code:8} {algo:8} median {np.median(ms):.3f} ms/task "
-                f"(runs: {', '.join(f'{v:.3f}' for v in ms)})")
+            def tick():
+                nonlocal count, start
+                if count == 0:
+                    start = time.perf_counter()  # the clock starts after the first task
+                count += 1
+            trainers[code](algo, run, 1, args.tasks, 1, callback=tick)
+            ms[(code, algo)].append(1e3 * (time.perf_counter() - start) / (count - 1))
+    entries = []
+    for (code, algo), runs in ms.items():
+        entries.append({'code': code, 'algo': algo, 'msPerTask': float(np.median(runs)),
+                        'runs': args.runs, 'tasksPerRun': args.tasks, 'statistic': 'median',
+                        'allRunsMs': runs})
+        log(f"timing {code:8} {algo:8} median {np.median(runs):.3f} ms/task "
+            f"(runs: {', '.join(f'{v:.3f}' for v in runs)})")
     if args.print:
         print(json.dumps(entries))
         return
@@ -454,6 +456,9 @@ def main(argv=None):
     for name, v in vars(args).items():
         if isinstance(v, int) and not isinstance(v, bool) and v < 1 and name != 'seed':
             ap.error(f"--{name.replace('_', '-')} must be a positive integer, got {v}")
+    if args.cmd == 'timing' and args.tasks < 2:
+        ap.error(f"--tasks must be at least 2 for timing (the clock starts after the first), "
+                 f"got {args.tasks}")
     torch.set_num_threads(1)
     log(f"PyTorch reference: python {platform.python_version()} ({sys.executable}), "
         f"torch {torch.__version__}, numpy {np.__version__}, 1 thread")
