@@ -5,14 +5,17 @@
 #   bash reference/python.sh <run.py arguments>   # what `npm run reference -- ...` does
 #   bash reference/python.sh --which              # only print the interpreter's path
 #
-# Candidates, in order: $MAML_PYTHON; reference/.venv/bin/python (a venv with the pip CPU
-# wheel, see reference/README.md); /usr/bin/python3 (Debian's python3-torch); python3 on PATH.
+# Candidates, in order: reference/.venv/bin/python (a venv with the pip CPU wheel, see
+# reference/README.md); /usr/bin/python3 (Debian's python3-torch); python3 on PATH. Setting
+# MAML_PYTHON=/path/to/python makes that the only candidate.
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-candidates=()
-[ -n "${MAML_PYTHON:-}" ] && candidates+=("$MAML_PYTHON")
-candidates+=("$here/.venv/bin/python" /usr/bin/python3)
-command -v python3 >/dev/null 2>&1 && candidates+=("$(command -v python3)")
+if [ -n "${MAML_PYTHON:-}" ]; then
+  candidates=("$MAML_PYTHON")
+else
+  candidates=("$here/.venv/bin/python" /usr/bin/python3)
+  command -v python3 >/dev/null 2>&1 && candidates+=("$(command -v python3)")
+fi
 
 found=""
 for py in "${candidates[@]}"; do

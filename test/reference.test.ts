@@ -135,3 +135,31 @@ test("PyTorch's textbook meta-gradients equal the fast engine's in float64", (t)
     assert.ok(worst <= 1e-10 * scale, `firstOrder=${firstOrder} leak=${leak}: max |fast - torch| = ${worst} (max |grad| ${scale})`);
   }
 });
+
+/** `npm run bench -- --quick --no-recipe` with the given environment. */
+function quickBench(env: NodeJS.ProcessEnv) {
+  return spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'bench.ts'), '--quick', '--no-recipe'], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+test('npm run bench says plainly when torch is missing and leaves the PyTorch columns out', () => {
+  const r = quickBench({ MAML_PYTHON: '/bin/false' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^PyTorch columns: not measured: .*torch is missing/m);
+  assert.match(r.stdout, /^\| maml \| \d+\.\d{3} \| \d+\.\d{3} \| n\/a \| n\/a \| n\/a \|/m);
+});
+
+test("npm run bench times the project's own PyTorch reference when torch is importable", (t) => {
+  const found = torchPython();
+  if ('missing' in found) {
+    console.log(`SKIPPED: the bench's PyTorch columns: ${found.missing}`);
+    t.skip(`torch not importable: ${found.missing}`);
+    return;
+  }
+  const r = quickBench({});
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^PyTorch reference: ${found.python}, torch \\S+, one thread`, 'm'));
+  for (const algo of ['maml', 'fomaml', 'transfer']) {
+    assert.match(r.stdout, new RegExp(`^\\| ${algo} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\dx \\|`, 'm'));
+  }
+  assert.match(r.stdout, /second order \/ first order per task: original's code \d+\.\d{2}x, textbook code \d+\.\d{2}x/);
+});
