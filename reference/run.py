@@ -1,6 +1,6 @@
 """maml-sine's PyTorch reference: run it, record what it measures.
 
-    python3 reference/run.py all                 # everything below, then merge (~35 min, 1 core)
+    python3 reference/run.py all                 # everything below, then merge (~55 min, 1 core)
     python3 reference/run.py timing [--runs 5] [--tasks 2000]
     python3 reference/run.py recipe [--models maml-leak,fomaml-leak,maml,fomaml,transfer,random]
                                     [--seed 0] [--replicas 5] [--tasks 10000] [--epochs 4]
