@@ -2,22 +2,26 @@
  * npm run accuracy [-- --seeds 0,1,2]
  *
  * The original's full recipe (5 models x 4 epochs x 10,000 tasks, meta-batch 1; transfer one
- * epoch), evaluated on 1,000 held-out tasks, next to the PyTorch reference's numbers
- * (../shared/reference/README.md, 5 models averaged per task). Training seeds matter a lot
- * (single models differ by 2x), so every training seed's 5-model average is shown, then the
- * mean over seeds. Checkpoints are reused (checkpoints/), so a second run only evaluates.
+ * epoch), evaluated on 1,000 held-out tasks, next to the project's PyTorch reference
+ * (reference/results.json, written by `npm run reference`; 5 models averaged per task, one
+ * training seed). Training seeds matter a lot (single models differ by 2x), so every training
+ * seed's 5-model average is shown, then the mean over seeds. Transfer is evaluated at both SGD
+ * learning rates the original uses: 0.01 (its 100-step comparison) and 0.02 (its fit plot).
+ * Checkpoints are reused (checkpoints/), so a second run only evaluates.
  */
-import { evaluateParallel, heldOutTasks, randomModels, recipe, SCALES, trainOrLoad, TrainConfigInput, paramLayout, EvalResult } from '../lib/index';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { evaluateParallel, heldOutTasks, projectRoot, randomModels, recipe, SCALES, trainOrLoad, TrainConfigInput, paramLayout, EvalResult } from '../lib/index';
 
-/** PyTorch reference, mean ± 95% CI at k = 0, 1, 5, 10 (../shared/reference/README.md). */
-const REFERENCE: Record<string, [number, number][]> = {
-  'MAML as the original (seedCompat)': [[4.363, 0.228], [1.808, 0.115], [0.877, 0.067], [0.797, 0.063]],
-  'first-order MAML as the original (seedCompat)': [[4.356, 0.228], [2.193, 0.127], [1.376, 0.083], [1.295, 0.08]],
-  'textbook MAML': [[4.472, 0.229], [1.497, 0.094], [0.818, 0.065], [0.74, 0.06]],
-  'textbook first-order MAML': [[6.22, 0.233], [2.199, 0.123], [1.149, 0.08], [1.072, 0.079]],
-  'transfer (lr 0.02)': [[4.343, 0.228], [4.324, 0.227], [4.278, 0.225], [4.33, 0.232]],
-  'random init': [[4.406, 0.228], [4.181, 0.218], [4.104, 0.222], [4.266, 0.244]],
-};
+interface ReferenceEntry { model: string; trainingSeed: number; evalLr: number; k: number[]; mean: (number | null)[]; ci95: (number | null)[]; note?: string }
+
+/** The reference's 0..10-step entry of a model at an SGD learning rate, or null. */
+function referenceEntry(model: string, lr: number): ReferenceEntry | null {
+  const file = path.join(projectRoot(__dirname), 'reference', 'results.json');
+  if (!fs.existsSync(file)) return null;
+  const recipe = (JSON.parse(fs.readFileSync(file, 'utf8')).recipe ?? []) as ReferenceEntry[];
+  return recipe.find((e) => e.model === model && e.trainingSeed === 0 && e.evalLr === lr && e.k.length === 11 && e.note === undefined) ?? null;
+}
 const K = [0, 1, 5, 10];
 
 const seedsArg = process.argv.indexOf('--seeds');
@@ -26,13 +30,15 @@ const scale = SCALES.full;
 const tasks = heldOutTasks(1000);
 const layout = paramLayout();
 
-const variants: [string, TrainConfigInput | null, number][] = [
-  ['MAML as the original (seedCompat)', recipe('maml', scale, { seedCompat: true }), 0.01],
-  ['first-order MAML as the original (seedCompat)', recipe('fomaml', scale, { seedCompat: true }), 0.01],
-  ['textbook MAML', recipe('maml', scale), 0.01],
-  ['textbook first-order MAML', recipe('fomaml', scale), 0.01],
-  ['transfer (lr 0.02)', recipe('transfer', scale), 0.02],
-  ['random init', null, 0.01],
+/** [name, training config (null: random init), SGD lr, the reference's model name] */
+const variants: [string, TrainConfigInput | null, number, string][] = [
+  ['MAML as the original (seedCompat)', recipe('maml', scale, { seedCompat: true }), 0.01, 'maml-leak'],
+  ['first-order MAML as the original (seedCompat)', recipe('fomaml', scale, { seedCompat: true }), 0.01, 'fomaml-leak'],
+  ['textbook MAML', recipe('maml', scale), 0.01, 'maml'],
+  ['textbook first-order MAML', recipe('fomaml', scale), 0.01, 'fomaml'],
+  ['transfer, SGD lr 0.01 (the original\'s 100-step comparison)', recipe('transfer', scale), 0.01, 'transfer'],
+  ['transfer, SGD lr 0.02 (the original\'s fit plot)', recipe('transfer', scale), 0.02, 'transfer'],
+  ['random init', null, 0.01, 'random'],
 ];
 
 async function main() {
@@ -58,14 +64,20 @@ for (const [name, config, lr] of variants) {
     console.log(`| ${name} | ${seed} | ${K.map((k) => cell(result.summary[k].mean, result.summary[k].ci95)).join(' | ')} | ${Math.min(...per10).toFixed(2)}..${Math.max(...per10).toFixed(2)} | ${result.summary[10].diverged} | ${trainSeconds} |`);
   }
 }
-console.log('\nmean over training seeds vs the PyTorch reference (one training seed, 5 models):\n');
+console.log('\nmean over training seeds vs the PyTorch reference (reference/results.json: one training seed, 5 models, its own 1,000 held-out tasks):\n');
 console.log('| model | ' + K.map((k) => `k=${k}: this project / reference`).join(' | ') + ' |');
 console.log('|---|' + K.map(() => '---|').join(''));
-for (const [name] of variants) {
+for (const [name, , lr, refName] of variants) {
   const avg = K.map((_, j) => means[name].reduce((s, row) => s + row[j], 0) / means[name].length);
-  const ref = REFERENCE[name];
-  console.log(`| ${name} | ${K.map((_, j) => `${avg[j].toFixed(3)} / ${cell(ref[j][0], ref[j][1])} ${Math.abs(avg[j] - ref[j][0]) <= ref[j][1] ? '(inside)' : '(outside)'}`).join(' | ')} |`);
+  const ref = referenceEntry(refName, lr);
+  const refCell = (j: number) => {
+    const [m, h] = ref === null ? [null, null] : [ref.mean[K[j]], ref.ci95[K[j]]];
+    if (m === null || h === null) return `${avg[j].toFixed(3)} / n/a`;
+    return `${avg[j].toFixed(3)} / ${cell(m, h)} ${Math.abs(avg[j] - m) <= h ? '(inside)' : '(outside)'}`;
+  };
+  console.log(`| ${name} | ${K.map((_, j) => refCell(j)).join(' | ')} |`);
 }
+if (referenceEntry('maml', 0.01) === null) console.log('\n(reference/results.json has no recipe entries: run `npm run reference -- recipe` and `merge`, see reference/README.md)');
 }
 
 main().catch((err) => {

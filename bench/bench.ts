@@ -2,13 +2,13 @@
  * npm run bench [-- --quick] [-- --runs 5] [-- --no-recipe] [-- --no-pytorch]
  *
  * Prints, for MAML, first-order MAML and transfer: ms per task of each path the library has
- * (the fast float64 engine and the tfjs autodiff path), the PyTorch original run in the same
- * invocation (../shared/reference, when /usr/bin/python3 has torch), the ratio to the
- * arithmetic bound, the full recipe's wall time, peak RSS and the tfjs tensor count.
- * Every figure is the median of several runs.
+ * (the fast float64 engine and the tfjs autodiff path), the project's PyTorch reference
+ * (reference/run.py timing: the original's own code and the textbook code, one thread) run in
+ * the same invocation when a python with torch is found (reference/python.sh; it says so
+ * plainly when there is none), the ratio to the arithmetic bound, the full recipe's wall time,
+ * peak RSS and the tfjs tensor count. Every figure is the median of several runs.
  */
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -20,8 +20,10 @@ const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 1 : 5;
 const ALGOS: AlgoName[] = ['maml', 'fomaml', 'transfer', 'reptile', 'metasgd'];
 /**
- * Arithmetic bound per task (../shared/notes/speed.md): dense FLOPs of one meta-update of the
- * 1-40-40-1 MLP with K = 10 support and 10 query points (431 / 229 / 124 kFLOP) at ~3 GFLOP/s.
+ * Arithmetic bound per task: the dense FLOPs of one meta-update of the 1-40-40-1 MLP with
+ * K = 10 support and 10 query points (MAML: support gradient, Hessian-vector product, query
+ * gradient, Adam, ~431 kFLOP; first order ~229 kFLOP; transfer ~124 kFLOP) at the ~3 GFLOP/s
+ * one core of this machine sustains on such small matrix products.
  */
 const BOUND_MS: Partial<Record<AlgoName, number>> = { maml: 0.14, fomaml: 0.08, transfer: 0.04 };
 
@@ -34,18 +36,21 @@ function msPerTask(algo: AlgoName, engine: EngineName, tasks: number): number {
   return median(Array.from({ length: RUNS }, (_, i) => train({ algo, engine, tasks, epochs: 1, seed: i }).msPerTask));
 }
 
-/** The PyTorch original (seed_ref.py, one thread), median ms/task of RUNS runs, or null. */
-function pytorchMsPerTask(algo: AlgoName, tasks: number): number | null {
-  const ref = path.join(projectRoot(__dirname), '..', 'shared', 'reference', 'seed_ref.py');
-  if (!fs.existsSync(ref) || spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) return null;
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const r = spawnSync('/usr/bin/python3', [ref, '--algo', algo, '--tasks', String(tasks), '--seed', String(i), '--threads', '1'], { cwd: path.dirname(ref), encoding: 'utf8' });
-    const m = /ms_per_task=([\d.]+)/.exec(r.stdout);
-    if (r.status !== 0 || !m) throw new Error(`PyTorch reference failed: ${r.stderr.slice(-500)}`);
-    times.push(Number(m[1]));
-  }
-  return median(times);
+interface TorchTiming { code: 'original' | 'textbook'; algo: string; msPerTask: number }
+
+/**
+ * The project's PyTorch reference (reference/run.py timing, one thread): median ms/task of
+ * `runs` runs of `tasks` tasks, for the original's code and the textbook code; or the reason
+ * why it cannot run (no python with torch).
+ */
+function pytorchTimings(tasks: number, runs: number): TorchTiming[] | string {
+  const script = path.join(projectRoot(__dirname), 'reference', 'python.sh');
+  const which = spawnSync('bash', [script, '--which'], { encoding: 'utf8' });
+  if (which.status !== 0) return which.stderr.trim() || `reference/python.sh exited ${which.status}`;
+  const r = spawnSync('bash', [script, 'timing', '--runs', String(runs), '--tasks', String(tasks), '--print'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`PyTorch reference failed (exit ${r.status}): ${r.stderr.slice(-500)}`);
+  console.log(`PyTorch reference: ${which.stdout.trim()}, ${/torch [^)]+/.exec(r.stderr)?.[0] ?? 'torch'}, one thread, ${runs} run(s) of ${tasks} tasks per figure`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchTiming[];
 }
 
 const fmt = (v: number | null, digits = 3) => (v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
@@ -60,18 +65,22 @@ async function main() {
   const fastTasks = quick ? 500 : 5000;
   const autodiffTasks = quick ? 30 : 300;
   const torchTasks = quick ? 200 : 2000;
-  const withTorch = !args.includes('--no-pytorch') && !quick;
-  console.log(`| algorithm | fast engine ms/task | autodiff (${backend}) ms/task | PyTorch original ms/task | PyTorch / fast | autodiff / fast | fast / arithmetic bound |`);
-  console.log('|---|---|---|---|---|---|---|');
-  const torchMs: Record<string, number> = {};
+  const torch = args.includes('--no-pytorch') ? '--no-pytorch given' : pytorchTimings(quick ? 200 : 2000, RUNS);
+  if (typeof torch === 'string') console.log(`PyTorch columns: not measured: ${torch}`);
+  const torchMs = (code: TorchTiming['code'], algo: AlgoName) =>
+    typeof torch === 'string' ? null : torch.find((t) => t.code === code && t.algo === algo)?.msPerTask ?? null;
+  console.log(`| algorithm | fast engine ms/task | autodiff (${backend}) ms/task | PyTorch, original's code ms/task | PyTorch, textbook code ms/task | PyTorch original / fast | autodiff / fast | fast / arithmetic bound |`);
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const algo of ALGOS) {
     const fast = msPerTask(algo, 'fast', fastTasks);
     const autodiff = msPerTask(algo, 'autodiff', autodiffTasks);
-    const torch = withTorch && ['maml', 'fomaml', 'transfer'].includes(algo) ? pytorchMsPerTask(algo, torchTasks) : null;
-    if (torch !== null) torchMs[algo] = torch;
-    console.log(`| ${algo} | ${fmt(fast)} | ${fmt(autodiff)} | ${fmt(torch)} | ${torch === null ? 'n/a' : fmt(torch / fast, 1) + 'x'} | ${fmt(autodiff / fast, 1)}x | ${BOUND_MS[algo] ? `${fmt(fast / BOUND_MS[algo]!, 2)} (bound ${BOUND_MS[algo]} ms)` : 'n/a'} |`);
+    const [orig, text] = [torchMs('original', algo), torchMs('textbook', algo)];
+    console.log(`| ${algo} | ${fmt(fast)} | ${fmt(autodiff)} | ${fmt(orig)} | ${fmt(text)} | ${orig === null ? 'n/a' : fmt(orig / fast, 1) + 'x'} | ${fmt(autodiff / fast, 1)}x | ${BOUND_MS[algo] ? `${fmt(fast / BOUND_MS[algo]!, 2)} (bound ${BOUND_MS[algo]} ms)` : 'n/a'} |`);
   }
-  if (!withTorch) console.log(quick ? '\n(PyTorch column skipped in --quick)' : '\n(PyTorch column: /usr/bin/python3 with torch, or ../shared/reference, not found)');
+  if (typeof torch !== 'string') {
+    const ratio = (code: TorchTiming['code']) => fmt(torchMs(code, 'maml')! / torchMs(code, 'fomaml')!, 2);
+    console.log(`\nPyTorch, second order / first order per task: original's code ${ratio('original')}x, textbook code ${ratio('textbook')}x`);
+  }
 
   if (!args.includes('--no-recipe')) {
     // each run in a process of its own (bench/recipe.ts), so wall time and peak RSS are its alone
@@ -94,9 +103,10 @@ async function main() {
     console.log('| cores used | runs | wall time, median | min | max | peak RSS | tfjs tensors at the end |');
     console.log('|---|---|---|---|---|---|---|');
     rows.forEach((r) => console.log(r));
-    if (torchMs.maml !== undefined && torchMs.fomaml !== undefined && torchMs.transfer !== undefined) {
+    if (typeof torch !== 'string') {
       // the PyTorch original's recipe, from its per-task times measured above (one thread)
-      const torchRecipe = (5 * 4 * tasks * (torchMs.maml + torchMs.fomaml) + tasks * torchMs.transfer) / 1000;
+      const [m, f, t] = (['maml', 'fomaml', 'transfer'] as const).map((a) => torchMs('original', a)!);
+      const torchRecipe = (5 * 4 * tasks * (m + f) + tasks * t) / 1000;
       console.log(`\nPyTorch original, same recipe, from its ms/task above x the recipe's task counts: ${torchRecipe.toFixed(0)} s on one core; ` +
         `speed-up ${(torchRecipe / medians[1]).toFixed(1)}x on one core, ${(torchRecipe / medians[cores]).toFixed(1)}x with ${cores} cores`);
     }

@@ -8,6 +8,7 @@
 #   bash scripts/setup.sh           # everything; if pip cannot install JupyterLab: a loud warning
 #   bash scripts/setup.sh --lab     # the same, but failing to install JupyterLab is an error
 #   bash scripts/setup.sh --no-lab  # skip .venv/ (the JupyterLab tests then fail, asking for it)
+#   bash scripts/setup.sh --reference  # also Debian's python3-torch for reference/ (see the end)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,8 @@ for arg in "$@"; do
   case "$arg" in
     --lab) lab=required ;;
     --no-lab) lab=skip ;;
-    *) echo "setup: unknown argument '$arg': expected --lab or --no-lab" >&2; exit 2 ;;
+    --reference) ;;  # handled at the end of this file
+    *) echo "setup: unknown argument '$arg': expected --lab, --no-lab or --reference" >&2; exit 2 ;;
   esac
 done
 
@@ -98,3 +100,20 @@ fi
 
 lab_version=$("$VENV/bin/jupyter-lab" --version 2>/dev/null | sed 's/^/JupyterLab /' || true)
 echo "setup: ready (node $(node --version), $(/usr/bin/python3 -m nbconvert --version 2>/dev/null | sed 's/^/nbconvert /'), ${lab_version:-no JupyterLab}, $(/usr/bin/chromium --version 2>/dev/null))" >&2
+
+# --reference: also what the PyTorch reference needs (reference/README.md): Debian's PyTorch
+# and numpy for /usr/bin/python3. Optional; without it the reference's tests skip and say so.
+if [[ " $* " == *" --reference "* ]]; then
+  ref_missing=()
+  for p in python3-torch python3-numpy; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || ref_missing+=("$p")
+  done
+  if ((${#ref_missing[@]})); then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup: installing ${ref_missing[*]} (apt, for the PyTorch reference)" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${ref_missing[@]}" >/dev/null
+  fi
+  echo "setup: PyTorch reference: /usr/bin/python3 with torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')" >&2
+fi
