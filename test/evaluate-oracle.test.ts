@@ -176,3 +176,34 @@ test('divergence with NaN and ∞ parameters: counted as diverged, never NaN in 
   assert.ok(Math.abs(pair.perReplica[0][1] - 4 * 0.98 ** 2) < 1e-12, `${pair.perReplica[0]}`);
   assert.ok(pair.perReplica[1].every((v) => Number.isNaN(v)), `${pair.perReplica[1]}`);
 });
+
+test('defaults and refusals: 10 steps of lr 0.01, fit plots with lr 0.01 on 100 points; empty inputs refused', () => {
+  const theta = initParams(new Rng(61), sizes);
+  const [task] = makeTaskPool(1, new Rng(62));
+  const result = evaluate([theta], layout, [task]);
+  assert.deepEqual(result.steps, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.equal(result.lr, 0.01);
+  const want = refCurve(theta, sizes, task, 10, 0.01);
+  assertCurve(result.perTask.map((v) => v[0]), want, 'default curve');
+  const fit = fitPredictions(theta, layout, task, [2]);
+  assert.equal(fit.x.length, 100);
+  assert.ok(rel(fit.predictions[0].mse, want[2]) < 1e-10, `fit MSE with the default lr: ${fit.predictions[0].mse} vs ${want[2]}`);
+  // a fit list in any order, with k = 0 absent: predictions come in step order
+  assert.deepEqual(fitPredictions(theta, layout, task, [3, 1], 0.01, 20).predictions.map((p) => [p.step, p.y.length]), [[1, 20], [3, 20]]);
+  const refused = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: unknown) => e instanceof Error && re.test(e.message));
+  refused(() => evaluate([], layout, [task]), /^replicas = 0 is invalid: expected at least one parameter vector/);
+  refused(() => evaluate([theta], layout, []), /^tasks = 0 is invalid: expected at least one task/);
+  refused(() => evaluate([new Float64Array(2 * layout.size + 1)], layout, [task]), /^replicas\[0\] length = 3523 is invalid: expected 1761 parameters for layers \[1,40,40,1\] \(or 3522 for Meta-SGD\)/);
+  refused(() => fitPredictions(theta, layout, task, [1], 0), /^lr = 0 is invalid/);
+  refused(() => evaluate([theta], layout, [task], { steps: -1 }), /^steps = -1 is invalid/);
+  refused(() => evaluate([theta], layout, [task], { steps: 2, record: [] }), /^record = \[\] is invalid: expected a non-empty list of steps/);
+});
+
+test('tasks with K = 20 support points and a 60-point test grid: the buffers fit the largest task', () => {
+  const theta = initParams(new Rng(71), sizes);
+  const big = makeTaskPool(1, new Rng(72), { supportSize: 20, testSize: 60 });
+  const small = makeTaskPool(1, new Rng(73), { supportSize: 3 });
+  const result = evaluate([theta], layout, [small[0], big[0]], { steps: 1, lr: 0.02 });
+  assertCurve(result.perTask.map((v) => v[1]), refCurve(theta, sizes, big[0], 1, 0.02, refGrid(-5, 5, 60)), 'K = 20, 60 test points');
+  assertCurve(result.perTask.map((v) => v[0]), refCurve(theta, sizes, small[0], 1, 0.02), 'K = 3');
+});
