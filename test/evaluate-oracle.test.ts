@@ -207,3 +207,13 @@ test('tasks with K = 20 support points and a 60-point test grid: the buffers fit
   assertCurve(result.perTask.map((v) => v[1]), refCurve(theta, sizes, big[0], 1, 0.02, refGrid(-5, 5, 60)), 'K = 20, 60 test points');
   assertCurve(result.perTask.map((v) => v[0]), refCurve(theta, sizes, small[0], 1, 0.02), 'K = 3');
 });
+
+test('ReLU\'(0) = 0 as in PyTorch: a first layer of zeros receives no gradient', () => {
+  // hidden1's weights and biases all 0: its pre-activations are exactly 0 on every point, so
+  // with ReLU'(0) = 0 only the layers above it learn in the first step
+  const theta = initParams(new Rng(81), sizes);
+  theta.fill(0, 0, 80);
+  const [task] = makeTaskPool(1, new Rng(82));
+  const result = evaluate([theta], layout, [task], { steps: 2, lr: 0.05 });
+  assertCurve(result.perTask.map((v) => v[0]), refCurve(theta, sizes, task, 2, 0.05), 'zero first layer');
+});
