@@ -106,8 +106,9 @@ function assertReplayed(actual: Float64Array, config: ReplayConfig, bugs: Bug[],
 }
 
 test('two epochs with a partial last meta-batch: a new order every epoch, the last batch averaged over its own size', () => {
-  // 7 tasks, batches of 3: 3 + 3 + 1 per epoch
-  const config: ReplayConfig = { algo: 'maml', seedCompat: false, tasks: 7, epochs: 2, metaBatchSize: 3, freshTasks: false, seed: 11 };
+  // 8 tasks, batches of 3: 3 + 3 + 2 per epoch (a last batch of 2, so that dividing it by 3
+  // instead of 2 shows; a batch of one needs no division at all)
+  const config: ReplayConfig = { algo: 'maml', seedCompat: false, tasks: 8, epochs: 2, metaBatchSize: 3, freshTasks: false, seed: 11 };
   const result = train({ ...config });
   const r = replay(config);
   assert.notDeepEqual(r.orders[0].map((t) => t.amplitude), r.orders[1].map((t) => t.amplitude), 'the two epochs see different orders');
