@@ -197,6 +197,10 @@ test('defaults and refusals: 10 steps of lr 0.01, fit plots with lr 0.01 on 100 
   refused(() => fitPredictions(theta, layout, task, [1], 0), /^lr = 0 is invalid/);
   refused(() => evaluate([theta], layout, [task], { steps: -1 }), /^steps = -1 is invalid/);
   refused(() => evaluate([theta], layout, [task], { steps: 2, record: [] }), /^record = \[\] is invalid: expected a non-empty list of steps/);
+  refused(() => evaluate([theta], layout, [task], { steps: 2, record: [0, 1, 1, 2] }), /^record = \[0,1,1,2\] is invalid: expected steps in increasing order/);
+  // not an array at all: the same clear error, not a TypeError
+  refused(() => evaluate(undefined as never, layout, [task]), /^replicas = undefined is invalid: expected at least one parameter vector/);
+  refused(() => evaluate([theta], layout, undefined as never), /^tasks = undefined is invalid: expected at least one task/);
 });
 
 test('tasks with K = 20 support points and a 60-point test grid: the buffers fit the largest task', () => {

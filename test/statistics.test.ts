@@ -98,9 +98,9 @@ test('paired differences are per task (a[t] − b[t]), not differences of sorted
 });
 
 test('paired differences refuse results on other tasks or steps', () => {
-  const rejects = (fn: () => unknown) => assert.throws(fn, (e: unknown) => e instanceof MamlInputError && /^paired results = .* expected two evaluations on the same tasks and steps$/.test((e as Error).message));
-  rejects(() => pairedDifference(result([[1, 2, 3]]), result([[1, 2]])));
-  rejects(() => pairedDifference(result([[1], [2]], [0, 1]), result([[1], [2]], [0, 2])));
+  const rejects = (fn: () => unknown, what: string) => assert.throws(fn, (e: unknown) => e instanceof MamlInputError && (e as Error).message === `paired results = "${what}" is invalid: expected two evaluations on the same tasks and steps`);
+  rejects(() => pairedDifference(result([[1, 2, 3]]), result([[1, 2]])), '3 vs 2 tasks, steps [0] vs [0]');
+  rejects(() => pairedDifference(result([[1], [2]], [0, 1]), result([[1], [2]], [0, 2])), '1 vs 1 tasks, steps [0,1] vs [0,2]');
 });
 
 test('summarizeCurves averages replicas per task, then summarises over tasks; per-replica means skip diverged tasks', () => {
