@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../lib/checkpoint';
-import { main } from '../lib/cli';
+import { run as runCli } from '../lib/cli';
 import { evaluate, EvalResult } from '../lib/evaluate';
 import { progressLine, terminalProgress } from '../lib/progress';
 import { Rng, STREAM } from '../lib/rng';
@@ -26,21 +26,10 @@ const checkpoint = loadCheckpoint(file);
 
 /** Runs main() in this process and returns what it printed on stdout (console.log). */
 async function run(...args: string[]): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  const write = process.stderr.write;
-  console.log = (...parts: unknown[]) => void lines.push(parts.join(' '));
-  console.error = () => {};
-  process.stderr.write = () => true;
-  try {
-    await main(args);
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stderr.write = write;
-  }
-  return lines.join('\n');
+  let out = '';
+  const sink = (write: (t: string) => void) => ({ write: (t: string) => (write(String(t)), true), isTTY: false }) as unknown as NodeJS.WriteStream;
+  await runCli(args, { stdout: sink((t) => (out += t)), stderr: sink(() => {}) });
+  return out.replace(/\n$/, '');
 }
 
 /** The library's answer: the held-out tasks of `seed` (K = shots), evaluated with steps and lr. */

@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as maml from '../lib/algorithms/maml';
 import { loadCheckpoint, saveCheckpoint } from '../lib/checkpoint';
-import { main } from '../lib/cli';
+import { run as runCli } from '../lib/cli';
 import { FastMlp } from '../lib/fastMlp';
 import { initParams, paramLayout } from '../lib/params';
 import { Rng, STREAM } from '../lib/rng';
@@ -82,6 +82,8 @@ function replay(c: ReplayConfig, bug: Bug = 'none') {
   }
   return { theta, history, orders };
 }
+
+const quiet = { stdout: { write: () => true }, stderr: { write: () => true } } as never;
 
 function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0;
@@ -153,7 +155,7 @@ for (const algo of ['maml', 'fomaml'] as const) {
     process.stderr.write = () => true;
     console.error = () => {};
     try {
-      await main(['train', '--algo', algo, '--seed-compat', '--tasks', '5', '--epochs', '2', '--meta-batch', '2', '--seed', '14', '--out', viaCli]);
+      await runCli(['train', '--algo', algo, '--seed-compat', '--tasks', '5', '--epochs', '2', '--meta-batch', '2', '--seed', '14', '--out', viaCli], quiet);
     } finally {
       process.stderr.write = write;
       console.error = error;
@@ -166,7 +168,7 @@ for (const algo of ['maml', 'fomaml'] as const) {
     process.stderr.write = () => true;
     console.error = () => {};
     try {
-      await main(['train', '--algo', algo, '--tasks', '5', '--epochs', '2', '--meta-batch', '2', '--seed', '14', '--out', textbook]);
+      await runCli(['train', '--algo', algo, '--tasks', '5', '--epochs', '2', '--meta-batch', '2', '--seed', '14', '--out', textbook], quiet);
     } finally {
       process.stderr.write = write;
       console.error = error;
