@@ -27,7 +27,7 @@ bugs = [
  ("full batch divisor", "lib/train.ts", "batchGrad[j] /= inBatch;", "batchGrad[j] /= B;", ["replay"]),
  ("fresh: one task reused", "lib/train.ts", "Array.from({ length: config.tasks }, () => sampleTask(rng, config.taskOptions))", "((t) => Array.from({ length: config.tasks }, () => t))(sampleTask(rng, config.taskOptions))", ["replay"]),
  ("CLI ignores --seed", "lib/cli.ts", "const seed = (opts.seed as number | undefined) ?? 1;", "const seed = 1;", ["cli-values"]),
- ("CLI ignores --lr", "lib/cli.ts", "lr: opts.lr as number | undefined })", "lr: undefined })", ["cli-values"]),
+ ("CLI ignores --lr", "lib/cli.ts", "const lr = (opts.lr as number | undefined) ?? 0.01;", "const lr = 0.01;", ["cli-values"]),
  ("Hessian sign flipped", "lib/algorithms/maml.ts", "out[j] -= innerLr * hv[j];", "out[j] += innerLr * hv[j];", ["golden", "replay"]),
  ("Meta-SGD rates ignored", "lib/evaluate.ts", "else for (let j = 0; j < theta.length; j++) theta[j] -= lrs[j] * grad[j];", "else for (let j = 0; j < theta.length; j++) theta[j] -= lr * grad[j];", ["evaluate-oracle"]),
 ]
