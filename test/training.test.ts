@@ -82,8 +82,13 @@ test('a short MAML run beats random init after one SGD step on 200 held-out task
   const random = evaluate([initParams(new Rng(0, STREAM.randomInit))], layout, tasks, { steps: 1 });
   const m = maml.summary[1];
   const r = random.summary[1];
-  // measured: MAML 2.30 vs random ~4.2 after one step; demand at least a 1.5x gap and
-  // non-overlapping 95% intervals
+  // at least a 1.5x gap and non-overlapping 95% intervals...
   assert.ok(m.mean * 1.5 < r.mean, `MAML ${m.mean} vs random ${r.mean}`);
   assert.ok(m.mean + m.ci95 < r.mean - r.ci95);
+  // ...which a wrong MAML passes too (with the Hessian term's sign flipped: 2.75 vs 4.23), so
+  // the run is also pinned to its golden values. Recorded at commit f0639cc (Node 20.20.2,
+  // x86-64) by this very computation; first-order MAML trained the same way gives 2.9545.
+  const golden = { maml: 2.302603224436897, random: 4.22804547886968 };
+  assert.ok(Math.abs(r.mean - golden.random) < 1e-9 * golden.random, `random init after one step moved: ${r.mean}, recorded ${golden.random} (initialisation, tasks or evaluation changed)`);
+  assert.ok(Math.abs(m.mean - golden.maml) < 1e-9 * golden.maml, `MAML after one step moved: ${m.mean}, recorded ${golden.maml} (training or the meta-gradient changed; random init is unchanged)`);
 });

@@ -78,7 +78,8 @@ test('evaluation counts diverged tasks instead of returning NaN', () => {
   // the median of 20 values is +inf exactly when at least 10 of them diverged
   assert.equal(last.median === Infinity, last.diverged >= 10);
   assert.ok(Number.isFinite(last.mean) || last.n === 0);
-  assert.equal(last.n + last.diverged, 20);
+  // the count is that of the tasks whose MSE is ∞ (exact thresholds: evaluate-oracle.test.ts)
+  assert.equal(last.diverged, Array.from(result.perTask[30]).filter((v) => v === Infinity).length);
 });
 
 test('evaluation records a subset of steps with the same numbers, and checks the list', async () => {

@@ -1,0 +1,84 @@
+/**
+ * Golden values: with a fixed seed every run gives the same bits, so a handful of numbers
+ * recorded once pin the whole pipeline: the generator, the tasks, the initialisation, a short
+ * training run of every algorithm and an evaluation. The stages are checked in order, and a
+ * failure names the FIRST stage that moved (a later stage moves with it), so the message says
+ * where to look.
+ *
+ * Provenance: recorded with `GOLDEN_PRINT=1 node --import tsx --test test/golden.test.ts` on
+ * 2026-11-27 (Node 20.20.2, x86-64, Debian 12) at commit f0639cc of the library, whose
+ * numbers were checked against the PyTorch reference and the notebooks' assertions. If a change
+ * is meant to alter numbers, re-record them the same way and say why in the commit message.
+ * Tolerance: 1e-9 relative (far above the last-bit noise of a change of CPU or libm, far below
+ * any real change).
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { evaluate } from '../lib/evaluate';
+import { initParams, paramLayout } from '../lib/params';
+import { Rng, STREAM } from '../lib/rng';
+import { makeTaskPool } from '../lib/sineTask';
+import { AlgoName, train } from '../lib/train';
+
+/** Two numbers that move with any change of a parameter vector, including a permutation. */
+function checksum(v: ArrayLike<number>): number[] {
+  let sum = 0;
+  let weighted = 0;
+  for (let j = 0; j < v.length; j++) {
+    sum += v[j];
+    weighted += v[j] * ((j % 7) + 1);
+  }
+  return [sum, weighted];
+}
+
+function stages(): [string, string, number[]][] {
+  const out: [string, string, number[]][] = [];
+  const rng = new Rng(0);
+  out.push(['rng', 'the generator (lib/rng.ts)', [rng.next(), rng.next(), new Rng(7, STREAM.replica).nextUint32()]]);
+  const tasks = makeTaskPool(20, new Rng(1, STREAM.heldOutTasks));
+  out.push(['tasks', 'task sampling (lib/sineTask.ts)', [tasks[0].amplitude, tasks[0].phase, ...checksum(tasks.flatMap((t) => Array.from(t.supportX)))]]);
+  out.push(['init', 'the initialisation (lib/params.ts)', checksum(initParams(new Rng(0, STREAM.replica)))]);
+  const layout = paramLayout();
+  let trainedMaml: Float64Array[] = [];
+  const runs: [string, AlgoName, boolean][] = [['maml', 'maml', false], ['fomaml', 'fomaml', false], ['maml-seedcompat', 'maml', true], ['transfer', 'transfer', false], ['reptile', 'reptile', false], ['metasgd', 'metasgd', false]];
+  for (const [name, algo, seedCompat] of runs) {
+    const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3 });
+    if (name === 'maml') trainedMaml = r.replicas;
+    out.push([`train ${name}`, `training ${name} (lib/train.ts, lib/algorithms/, lib/fastMlp.ts, lib/adam.ts)`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
+  }
+  const e = evaluate(trainedMaml, layout, tasks, { steps: 5, lr: 0.02 });
+  out.push(['evaluate', 'evaluation (lib/evaluate.ts)', [0, 1, 5].flatMap((k) => [e.summary[k].mean, e.summary[k].ci95, e.summary[k].median])]);
+  return out;
+}
+
+const GOLDEN: Record<string, number[]> = {
+  'rng': [0.5064933849504393, 0.44086935137823513, 818713709],
+  'tasks': [1.2621958194418756, 3.5226572817415316, -95.61937401728252, -264.3657239445965],
+  'init': [3.589978127962486, 16.67276916624008],
+  'train maml': [-2.936495599998449, -31.223268110814363, -13.864295702555566, -68.36438334948807, 3.6466921501984455, 4.1927312866897655, 4.084340010079136, 3.9424704073223653],
+  'train fomaml': [-4.40323591189299, -36.91486564772308, -15.231806881243433, -73.96519785989884, 3.654506027261357, 4.19936822738989, 4.086302389668199, 3.9629498721380543],
+  'train maml-seedcompat': [-3.9003810314050313, -35.166078331383844, -15.018444253045358, -73.18050081043907, 3.665009800012668, 4.185948176478122, 4.0874492668839375, 3.956419778118333],
+  'train transfer': [-6.203871371927471, -44.11762753233665, -16.97856942772006, -80.6960145086087, 4.3696910884483495, 4.349817215161204, 4.413154331836075, 4.370645465150341],
+  'train reptile': [-1.8354493819488193, -27.155947778944462, -12.59538753645601, -62.97841067091817, 3.5247850643097283, 4.113136429184811, 3.9962860423374424, 3.741246659096875],
+  'train metasgd': [24.60975905754321, 79.3799415734158, 13.683402565869594, 41.50481641542896, 3.5982986094057523, 4.158670942940902, 4.059041821670013, 3.8725390887173186],
+  'evaluate': [5.041660524118645, 1.8355076653757727, 4.458806187625987, 4.722566577757563, 1.8049955483181181, 3.9127524773130675, 5.073290433443931, 2.0285051329377874, 3.668324918777128],
+};
+
+test('golden values of a deterministic pipeline (first moved stage named)', () => {
+  const actual = stages();
+  if (process.env.GOLDEN_PRINT) {
+    console.log(JSON.stringify(Object.fromEntries(actual.map(([name, , values]) => [name, values])), null, 2));
+    return;
+  }
+  const moved = actual.filter(([name, , values]) => {
+    const want = GOLDEN[name];
+    return want === undefined || want.length !== values.length || values.some((v, i) => !(Math.abs(v - want[i]) <= 1e-9 * Math.max(1e-300, Math.abs(want[i]))));
+  });
+  if (moved.length > 0) {
+    const [name, where, values] = moved[0];
+    assert.fail(
+      `golden values moved, first at stage '${name}' (${where}): ${JSON.stringify(values)}, recorded ${JSON.stringify(GOLDEN[name])}. ` +
+        `Moved stages: ${moved.map(([n]) => n).join(', ')}. Earlier stages are unchanged.`,
+    );
+  }
+});
