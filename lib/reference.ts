@@ -43,6 +43,8 @@ export interface ReferenceTiming {
   runs: number;
   tasksPerRun: number;
   statistic: string;
+  /** every round's ms/task (rounds run each (code, algorithm) pair in turn, so index i pairs) */
+  allRunsMs?: number[];
 }
 
 export interface ReferencePaper {
