@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import puppeteer, { Browser, Page } from 'puppeteer-core';
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const NB = '01-sine-tasks.ipynb';
 const CHROMIUM = '/usr/bin/chromium';
 const shots = process.env.MAML_TEST_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-classic-shots-'));
@@ -125,7 +125,13 @@ test('classic notebook: notebook 01 runs, its charts draw (plotly.js from the se
   await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { save_notebook(): Promise<unknown> } } }).Jupyter.notebook.save_notebook());
   const onDisk = JSON.parse(fs.readFileSync(path.join(root, 'notebooks', NB), 'utf8')) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
   const plotOutputs = onDisk.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data?.['application/vnd.plotly.v1+json'] !== undefined);
-  const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=all', '--', 'notebooks'], { cwd: root, encoding: 'utf8' }).stdout;
+  // What git would store: the content through the clean filter (git diff), and no new files.
+  // (`git status` alone can list the file as modified: it compares the file's size with the
+  // index before running the filter; `git diff` and `git commit -a` see no change.)
+  const gitOut = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout;
+  const gitDiff = gitOut(['diff', '--', 'notebooks']).slice(0, 3000);
+  const status = gitOut(['diff', '--stat', '--', 'notebooks']) + gitOut(['status', '--porcelain', '--untracked-files=all', '--', 'notebooks'])
+    .split('\n').filter((l) => l.startsWith('??')).join('\n');
   await page.close();
   assert.deepEqual(errors, []);
   assert.deepEqual(external, [], 'plotly.js came from the server, nothing from elsewhere');
@@ -133,7 +139,7 @@ test('classic notebook: notebook 01 runs, its charts draw (plotly.js from the se
   assert.ok(facts.charts >= 1 && facts.drawn === facts.charts, `${facts.drawn} of ${facts.charts} charts drawn`);
   assert.ok(facts.tables >= 1, 'a table');
   assert.equal(plotOutputs.length, facts.charts, 'saved with its outputs on disk');
-  assert.equal(status, '', 'git sees no change after saving');
+  assert.equal(status, '', `git sees no change after saving:\n${gitDiff}`);
 
   // someone else's executed notebook: not signed for this user, so the classic notebook runs no scripts
   const nb = JSON.parse(fs.readFileSync(path.join(root, 'notebooks', NB), 'utf8'));
