@@ -164,7 +164,9 @@ test('npm run report writes playground.html, linked from index.html, and it star
   const page = await browser.newPage();
   const problems: string[] = [];
   await page.setRequestInterception(true);
-  page.on('request', (req) => (req.url().startsWith('file:') ? void req.continue() : (problems.push(`request: ${req.url()}`), void req.abort())));
+  // file:, data: and blob: stay on this machine (Plotly probes webp support with a data: URL)
+  const local = (url: string) => url.startsWith('file:') || url.startsWith('data:') || url.startsWith('blob:');
+  page.on('request', (req) => (local(req.url()) ? void req.continue() : (problems.push(`request: ${req.url()}`), void req.abort())));
   page.on('pageerror', (err) => problems.push(`page error: ${(err as Error).message}`));
   await page.setViewport({ width: 1200, height: 900 });
   await page.goto(pathToFileURL(path.join(out, 'playground.html')).href, { waitUntil: 'load' });
