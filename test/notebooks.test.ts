@@ -11,12 +11,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer, { Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
+import { launchChromium, offlinePage } from './browser';
 
 const root = path.join(__dirname, '..');
 const out = process.env.MAML_TEST_REPORTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-reports-'));
 const notebooks = fs.readdirSync(path.join(root, 'notebooks')).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
-const CHROMIUM = '/usr/bin/chromium';
 let browser: Browser;
 let report: { status: number | null; stdout: string; stderr: string };
 
@@ -27,12 +27,7 @@ before(async () => {
     cwd: root, encoding: 'utf8', env: { ...process.env, MAML_SCALE: 'quick', MAML_CHECKPOINTS: checkpoints },
   });
   report = { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-chromium-')),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -107,20 +102,7 @@ for (const nb of notebooks) {
   const html = nb.replace(/\.ipynb$/, '.html');
   test(`report ${html} renders offline in Chromium: charts drawn, tables and equations present, no errors`, async () => {
     assert.equal(report.status, 0, 'the report run failed');
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    const external: string[] = [];
-    await page.setRequestInterception(true);
-    page.on('request', (req) => {
-      const url = req.url();
-      if (url.startsWith('file:') || url.startsWith('data:') || url.startsWith('blob:')) return void req.continue();
-      external.push(url);
-      void req.abort();
-    });
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${(err as Error).message}`));
+    const { page, external, problems } = await offlinePage(browser);
     page.on('requestfailed', (req) => {
       if (req.url().startsWith('file:')) problems.push(`missing file: ${req.url()}`);
     });
@@ -161,13 +143,7 @@ test('index.html links every report', () => {
 test('npm run report writes playground.html, linked from index.html, and it starts offline in Chromium', async () => {
   assert.equal(report.status, 0, 'the report run failed');
   assert.ok(fs.readFileSync(path.join(out, 'index.html'), 'utf8').includes('href="playground.html"'));
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  await page.setRequestInterception(true);
-  // file:, data: and blob: stay on this machine (Plotly probes webp support with a data: URL)
-  const local = (url: string) => url.startsWith('file:') || url.startsWith('data:') || url.startsWith('blob:');
-  page.on('request', (req) => (local(req.url()) ? void req.continue() : (problems.push(`request: ${req.url()}`), void req.abort())));
-  page.on('pageerror', (err) => problems.push(`page error: ${(err as Error).message}`));
+  const { page, external, problems } = await offlinePage(browser);
   await page.setViewport({ width: 1200, height: 900 });
   await page.goto(pathToFileURL(path.join(out, 'playground.html')).href, { waitUntil: 'load' });
   // the page's test hook (lib/playgroundBrowser.ts): its state once the first redraw is done
@@ -177,5 +153,6 @@ test('npm run report writes playground.html, linked from index.html, and it star
   await page.screenshot({ path: path.join(out, 'screenshots', 'playground.png') as `${string}.png`, fullPage: true });
   await page.close();
   assert.equal(models, 7);
+  assert.deepEqual(external, [], 'the page asked for something off this disk');
   assert.deepEqual(problems, []);
 });

@@ -11,14 +11,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer, { Browser, Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium, offlinePage } from './browser';
 import { evaluate, fitPredictions } from '../lib/evaluate';
 import { heldOutTasks, Scale } from '../lib/experiment';
 import { paramLayout } from '../lib/params';
 import { PlaygroundModel, playgroundModels, playgroundScript, writePlaygroundPage } from '../lib/playground';
 import { PlaygroundEngine } from '../lib/playgroundEngine';
 
-const CHROMIUM = '/usr/bin/chromium';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-playground-'));
 const screenshots = path.join(process.env.MAML_TEST_REPORTS ?? tmp, 'screenshots');
 const page = path.join(tmp, 'reports', 'playground.html');
@@ -43,12 +43,7 @@ before(async () => {
   fs.mkdirSync(path.join(tmp, 'reports', 'assets'), { recursive: true });
   fs.copyFileSync(require.resolve('plotly.js-dist/plotly.js'), path.join(tmp, 'reports', 'assets', 'plotly.js'));
   writePlaygroundPage(page, models, { scale: 'test' });
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-chromium-')),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -195,20 +190,7 @@ async function clickButton(p: Page, label: string): Promise<void> {
 }
 
 test('reports/playground.html in Chromium, offline: click three points on a blank task, move the step slider, same numbers as Node', async () => {
-  const p = await browser.newPage();
-  const problems: string[] = [];
-  const external: string[] = [];
-  await p.setRequestInterception(true);
-  p.on('request', (req) => {
-    const url = req.url();
-    if (url.startsWith('file:') || url.startsWith('data:') || url.startsWith('blob:')) return void req.continue();
-    external.push(url);
-    void req.abort();
-  });
-  p.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-  });
-  p.on('pageerror', (err) => problems.push(`page error: ${(err as Error).message}`));
+  const { page: p, external, problems } = await offlinePage(browser);
   await p.setViewport({ width: 1200, height: 900 });
   await p.goto(pathToFileURL(page).href, { waitUntil: 'load' });
   const start = await redraws(p, 1);

@@ -13,11 +13,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import puppeteer, { Browser, Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium } from '../browser';
 
 const root = path.join(__dirname, '..', '..');
 const NB = '01-sine-tasks.ipynb';
-const CHROMIUM = '/usr/bin/chromium';
 const shots = process.env.MAML_TEST_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-classic-shots-'));
 const scratch = path.join(root, '.scratch'); // git-ignored: the unsigned copy lives here
 const copy = path.join(scratch, `untrusted-${NB}`);
@@ -67,10 +67,7 @@ before(async () => {
     assert.ok(Date.now() - t0 < 60_000, `jupyter notebook did not start:\n${log.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM, headless: true, userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-chromium-')),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -22,13 +22,13 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer, { Browser, Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium } from '../browser';
 import { plotlyPublicCopy } from '../../lib/display';
 
 const root = path.join(__dirname, '..', '..');
 const LAB = path.join(root, '.venv', 'bin', 'jupyter-lab');
 const UNAVAILABLE = path.join(root, '.venv', 'maml-sine-lab-unavailable.txt');
-const CHROMIUM = '/usr/bin/chromium';
 const NOTEBOOKS = ['01-sine-tasks.ipynb', '04-maml.ipynb'];
 const shots = process.env.MAML_TEST_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-lab-shots-'));
 
@@ -105,12 +105,7 @@ before(async () => {
     await new Promise((r) => setTimeout(r, 250));
   }
   timings.push(`server up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-chromium-')),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
