@@ -86,6 +86,22 @@ install_lab() {
   fi
   # always (cheap), so the kernel follows this checkout's tslab
   "$TSLAB" install --python="$PWD/$VENV/bin/python" --binary="$TSLAB" --sys-prefix >/dev/null
+  # the save hook that keeps `git status` clean after saving a notebook with its outputs
+  # (scripts/jupyter/maml_sine_save_hook.py): importable in .venv, configured for its servers
+  local site
+  site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  echo "$PWD/scripts/jupyter" > "$site/maml_sine_jupyter.pth"
+  # (.venv's jupyter_server_config.json, merged into what is there; config.d/ holds only extensions)
+  "$VENV/bin/python" - "$VENV/etc/jupyter/jupyter_server_config.json" <<'PY'
+import json, os, sys
+path = sys.argv[1]
+config = json.load(open(path)) if os.path.exists(path) else {}
+config.setdefault('FileContentsManager', {})['post_save_hook'] = 'maml_sine_save_hook.refresh_git_index'
+os.makedirs(os.path.dirname(path), exist_ok=True)
+with open(path + '.tmp', 'w') as f:
+    json.dump(config, f, indent=2)
+os.replace(path + '.tmp', path)
+PY
 }
 if [ "$lab" != skip ]; then
   if ! install_lab; then
