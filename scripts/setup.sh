@@ -91,6 +91,12 @@ install_lab() {
   local site
   site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
   echo "$PWD/scripts/jupyter" > "$site/maml_sine_jupyter.pth"
+  # the exporter "HTML, offline (maml-sine)" (scripts/jupyter/maml_sine_export.py) in JupyterLab's
+  # export menu: an nbconvert.exporters entry point, declared by a minimal distribution record
+  local dist="$site/maml_sine_jupyter-0.1.0.dist-info"
+  mkdir -p "$dist"
+  printf 'Metadata-Version: 2.1\nName: maml-sine-jupyter\nVersion: 0.1.0\nSummary: maml-sine save hook and offline HTML exporter (scripts/jupyter/)\n' > "$dist/METADATA"
+  printf '[nbconvert.exporters]\nmaml-sine-offline = maml_sine_export:OfflineHTMLExporter\n' > "$dist/entry_points.txt"
   # (.venv's jupyter_server_config.json, merged into what is there; config.d/ holds only extensions)
   "$VENV/bin/python" - "$VENV/etc/jupyter/jupyter_server_config.json" <<'PY'
 import json, os, sys

@@ -281,7 +281,9 @@ for (const nb of NOTEBOOKS) {
       unsanitizedOffline: { charts: plotOutputs.length, saysWhy: plotOutputs.length },
       // (sanitized, every HTML tag is shown escaped: each chart's note, then its script as text)
       sanitized: { notes: plotOutputs.length },
-    }, 'HTML exports: charts drawn with the pinned public plotly.js, explained offline and when sanitized');
+      // "HTML, offline (maml-sine)": plotly.js and KaTeX inside the file, drawn with no network
+      mamlSineOffline: { charts: plotOutputs.length, drawn: plotOutputs.length, equations: true },
+    }, 'HTML exports: drawn with the pinned public plotly.js, explained offline and when sanitized, drawn offline by maml-sine-offline');
   });
 }
 
@@ -295,6 +297,13 @@ async function exportChecks(nb: string, charts: number) {
   const problems: string[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-lab-export-'));
   const files: Record<string, string> = {};
+  // the project's exporter, in JupyterLab's export menu (the menu lists /api/nbconvert)
+  const formats = (await (await fetch(`${base}/api/nbconvert?token=${token}`)).json()) as Record<string, { output_mimetype: string }>;
+  if (!('maml-sine-offline' in formats)) problems.push(`the export menu has no maml-sine-offline: ${Object.keys(formats).join(', ')}`);
+  const offlineExport = await fetch(`${base}/nbconvert/maml-sine-offline/notebooks/${nb}?download=true&token=${token}`);
+  assert.equal(offlineExport.status, 200, `export (maml-sine-offline): HTTP ${offlineExport.status}`);
+  files.offline = path.join(dir, `${nb.replace(/\.ipynb$/, '')}-maml-sine-offline.html`);
+  fs.writeFileSync(files.offline, Buffer.from(await offlineExport.arrayBuffer()));
   for (const sanitize of ['false', 'true']) {
     const r = await fetch(`${base}/nbconvert/html/notebooks/${nb}?download=true&sanitize_html=${sanitize}&token=${token}`);
     assert.equal(r.status, 200, `export (sanitize ${sanitize}): HTTP ${r.status}`);
@@ -324,6 +333,7 @@ async function exportChecks(nb: string, charts: number) {
       drawn: Array.from(document.querySelectorAll('.maml-sine-plot')).filter((el) => el.querySelector('.main-svg') && el.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length > 0).length,
       saysWhy: Array.from(document.querySelectorAll('.maml-sine-plot')).filter((el) => (el.textContent ?? '').includes('plotly.js could not be loaded')).length,
       notes: (document.body.innerText.match(/is not drawn here/g) ?? []).length,
+      equations: document.querySelectorAll('.katex').length,
     }));
     await page.screenshot({ path: path.join(shots, shot) as `${string}.png`, fullPage: true });
     await page.close();
@@ -333,6 +343,7 @@ async function exportChecks(nb: string, charts: number) {
   const withCdn = await open(files.false, true, `${stem}-cdn.png`);
   const offline = await open(files.false, false, `${stem}-offline.png`);
   const sanitized = await open(files.true, false, `${stem}-sanitized.png`);
+  const selfContained = await open(files.offline, false, `${stem}-maml-sine-offline.png`);
   if (charts !== withCdn.charts) problems.push(`${charts} charts saved, ${withCdn.charts} in the export`);
   return {
     problems,
@@ -340,6 +351,7 @@ async function exportChecks(nb: string, charts: number) {
       unsanitizedWithCdn: { charts: withCdn.charts, drawn: withCdn.drawn },
       unsanitizedOffline: { charts: offline.charts, saysWhy: offline.saysWhy },
       sanitized: { notes: sanitized.notes },
+      mamlSineOffline: { charts: selfContained.charts, drawn: selfContained.drawn, equations: selfContained.equations > 0 },
     },
   };
 }
