@@ -73,6 +73,11 @@ export class Playground {
     this.engine = new PlaygroundEngine(spec.layerSizes);
     this.root = document.getElementById(spec.id)!;
     this.plot = document.getElementById(`${spec.id}-plot`) as PlotlyDiv;
+    // In JupyterLab, a mousedown or focus inside an output makes the notebook pull the focus
+    // back to its active cell (so a focused slider loses the arrow keys), and command-mode
+    // shortcuts act on keys typed here. Inside the playground these events are its controls'.
+    this.root.setAttribute('data-lm-suppress-shortcuts', 'true');
+    for (const type of ['mousedown', 'focusin', 'keydown']) this.root.addEventListener(type, (e) => e.stopPropagation());
     this.steps = spec.steps;
     this.lr = spec.lr;
     this.heldOut = new Rng(spec.heldOutSeed, STREAM.heldOutTasks);

@@ -30,7 +30,10 @@ const root = path.join(__dirname, '..', '..');
 const LAB = path.join(root, '.venv', 'bin', 'jupyter-lab');
 const UNAVAILABLE = path.join(root, '.venv', 'maml-sine-lab-unavailable.txt');
 // 11 is the live playground (issue 10): it trains its models after 04 in the same checkpoint folder
-const NOTEBOOKS = ['01-sine-tasks.ipynb', '04-maml.ipynb', '11-try-it-yourself.ipynb'];
+const ALL_NOTEBOOKS = ['01-sine-tasks.ipynb', '04-maml.ipynb', '11-try-it-yourself.ipynb'];
+// MAML_LAB_ONLY=11 (a comma-separated list of prefixes) runs only those, when working on one
+const only = process.env.MAML_LAB_ONLY?.split(',').filter(Boolean);
+const NOTEBOOKS = only ? ALL_NOTEBOOKS.filter((nb) => only.some((p) => nb.startsWith(p))) : ALL_NOTEBOOKS;
 const PLAYGROUND = '11-try-it-yourself.ipynb';
 const shots = process.env.MAML_TEST_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-lab-shots-'));
 
@@ -238,6 +241,19 @@ for (const nb of NOTEBOOKS) {
     assert.ok(facts.codeCells > 0);
     assert.equal(facts.executed, facts.codeCells, 'every code cell executed');
     assert.equal(facts.errorOutputs, 0, `error output: ${facts.errorText.join('\n---\n')}`);
+    if (live) {
+      assert.ok(live.started, 'the playground started in JupyterLab (its script ran, plotly.js from the server)');
+      assert.notDeepEqual(live.after.task, live.before.task, '"New task" drew a new task');
+      assert.notEqual(live.clicked, live.before.steps, 'a click moved the step slider');
+      assert.ok(live.keyboard, `ArrowRight on the focused step slider moved it one step (focus on ${live.focused})`);
+      for (const [i, m] of live.after.models.entries()) {
+        if (!m.visible) continue;
+        // a model that ran away in 25 steps (Meta-SGD's learned rates can) is shown as diverged
+        const redrawn = m.diverged === true || (typeof m.testMse === 'number' && Number.isFinite(m.testMse) && m.testMse !== live.before.models[i].testMse);
+        assert.ok(redrawn, `${m.key}: MSE redrawn (${live.before.models[i].testMse} -> ${m.testMse}, diverged ${m.diverged})`);
+      }
+      assert.ok(live.redraws > live.before.redraws, 'the chart redrew');
+    }
     // the kernel indicator: busy while any cell waits or runs (an idle between two cells lasts one
     // message, shorter than the 100 ms between samples; unpatched tslab stays idle for whole cells)
     // Samples before the kernel's first busy are skipped: until the first request reaches the
@@ -247,7 +263,7 @@ for (const nb of NOTEBOOKS) {
     assert.ok(samples.filter((s) => s.running).length >= 5, `sampled while running (${samples.length} samples)`);
     assert.ok(!idleWhileRunning.some((i) => idleWhileRunning.includes(i + 1)), `the kernel showed idle while cells were queued or running, samples ${idleWhileRunning.join(',')} of ${samples.length}`);
     // charts: drawn by the Plotly MIME renderer, one per chart output, each with its traces
-    assert.ok(plotOutputs.length >= 1, 'the notebook has charts');
+    assert.ok(plotOutputs.length >= 1 || nb === PLAYGROUND, 'the notebook has charts'); // 11: the playground's, in HTML
     assert.equal(facts.plots.length, plotOutputs.length, 'every chart output drawn by the Plotly renderer');
     facts.plots.forEach((p, i) => {
       const given = ((plotOutputs[i].data!['application/vnd.plotly.v1+json'] as { data: unknown[] }).data ?? []).length;
@@ -264,16 +280,6 @@ for (const nb of NOTEBOOKS) {
     assert.ok(outputs.length > 0 && plotOutputs.length === facts.plots.length, 'the saved file on disk has the outputs');
     assert.ok(outputs.every((o) => o.output_type !== 'error' && o.name !== 'stderr'), 'no error output saved');
     assert.equal(gitStatus, '', 'git sees no change after saving (clean filter; .ipynb_checkpoints/ ignored)');
-    if (live) {
-      assert.ok(live.started, 'the playground started in JupyterLab (its script ran, plotly.js from the server)');
-      assert.notDeepEqual(live.after.task, live.before.task, '"New task" drew a new task');
-      assert.equal(live.after.steps, live.before.steps + 1, 'the step slider moved one step with the keyboard');
-      for (const [i, m] of live.after.models.entries()) {
-        if (!m.visible) continue;
-        assert.ok(typeof m.testMse === 'number' && m.testMse !== live.before.models[i].testMse, `${m.key}: MSE redrawn (${live.before.models[i].testMse} -> ${m.testMse})`);
-      }
-      assert.ok(live.redraws > live.before.redraws, 'the chart redrew');
-    }
     if (!exported) return;
     assert.deepEqual(exported.problems, [], 'exports open without errors');
     assert.deepEqual(exported.result, {
@@ -356,7 +362,7 @@ async function exportChecks(nb: string, charts: number) {
   };
 }
 
-interface PlaygroundState { task: { amplitude: number; phase: number } | null; steps: number; redraws: number; models: { key: string; visible: boolean; testMse: number | null }[] }
+interface PlaygroundState { task: { amplitude: number; phase: number } | null; steps: number; redraws: number; models: { key: string; visible: boolean; testMse: number | null; diverged: boolean | null }[] }
 
 /**
  * The live playground as a reader meets it in JupyterLab (its output was made in this session,
@@ -369,21 +375,34 @@ async function playgroundChecks(page: Page) {
     const pg = (window as unknown as { mamlPlayground?: { state(): string } }).mamlPlayground;
     return pg !== undefined && pg.state() !== 'null' && document.querySelector('.maml-sine-playground .main-svg') !== null;
   }, { timeout: 90_000, polling: 250 }).then(() => true, () => false);
-  if (!started) return { started, before: {} as PlaygroundState, after: {} as PlaygroundState, redraws: 0 };
+  if (!started) return { started, before: {} as PlaygroundState, after: {} as PlaygroundState, redraws: 0, clicked: 0, keyboard: false, focused: '' };
   const container = (await page.$('.maml-sine-playground'))!;
   await container.scrollIntoView();
   const before = (await read())!;
   const buttons = await page.$$('.maml-sine-playground button');
-  for (const b of buttons) if ((await b.evaluate((el) => el.textContent)) === 'New task') await b.click();
+  const labels = await Promise.all(buttons.map((b) => b.evaluate((el) => el.textContent)));
+  const newTask = buttons[labels.indexOf('New task')];
+  assert.ok(newTask, `a "New task" button among ${JSON.stringify(labels)}`);
+  await newTask.click();
   await page.waitForFunction((t) => {
     const s = JSON.parse((window as unknown as { mamlPlayground: { state(): string } }).mamlPlayground.state());
     return JSON.stringify(s.task) !== t;
-  }, { timeout: 30_000 }, JSON.stringify(before.task));
-  await page.focus('.maml-sine-playground input[type=range]'); // the first slider: SGD steps
+  }, { timeout: 30_000 }, JSON.stringify(before.task)).catch(async () => {
+    assert.fail(`"New task" changed nothing in 30 s: ${JSON.stringify(await read()).slice(0, 400)}`);
+  });
+  // the step slider (the first one), with the mouse: a click on its track sets it where clicked
+  const slider = (await page.$('.maml-sine-playground input[type=range]'))!;
+  await slider.click();
+  await page.waitForFunction((n) => JSON.parse((window as unknown as { mamlPlayground: { state(): string } }).mamlPlayground.state()).steps !== n, { timeout: 30_000 }, before.steps).catch(async () => {
+    assert.fail(`a click on the step slider did not move it in 30 s: ${JSON.stringify(await read()).slice(0, 300)}`);
+  });
+  const clicked = (await read())!.steps;
+  // then with the keyboard, as test/playground.test.ts does on the standalone page
   await page.keyboard.press('ArrowRight');
-  await page.waitForFunction((n) => JSON.parse((window as unknown as { mamlPlayground: { state(): string } }).mamlPlayground.state()).steps === n, { timeout: 30_000 }, before.steps + 1);
+  const keyboard = await page.waitForFunction((n) => JSON.parse((window as unknown as { mamlPlayground: { state(): string } }).mamlPlayground.state()).steps === n, { timeout: 10_000 }, clicked + 1).then(() => true, () => false);
+  const focused = await page.evaluate(() => `${document.activeElement?.tagName}.${document.activeElement?.className}`);
   await new Promise((r) => setTimeout(r, 500)); // the redraw after the last input
   const after = (await read())!;
   await container.screenshot({ path: path.join(shots, 'lab-11-playground.png') as `${string}.png` });
-  return { started, before, after, redraws: after.redraws };
+  return { started, before, after, redraws: after.redraws, clicked, keyboard, focused };
 }
