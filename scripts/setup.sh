@@ -96,7 +96,7 @@ install_lab() {
   local dist="$site/maml_sine_jupyter-0.1.0.dist-info"
   mkdir -p "$dist"
   printf 'Metadata-Version: 2.1\nName: maml-sine-jupyter\nVersion: 0.1.0\nSummary: maml-sine save hook and offline HTML exporter (scripts/jupyter/)\n' > "$dist/METADATA"
-  printf '[nbconvert.exporters]\nmaml-sine-offline = maml_sine_export:OfflineHTMLExporter\n' > "$dist/entry_points.txt"
+  printf '[nbconvert.exporters]\nmaml_sine_offline = maml_sine_export:OfflineHTMLExporter\n' > "$dist/entry_points.txt"
   # (.venv's jupyter_server_config.json, merged into what is there; config.d/ holds only extensions)
   "$VENV/bin/python" - "$VENV/etc/jupyter/jupyter_server_config.json" <<'PY'
 import json, os, sys

@@ -1,7 +1,7 @@
 """nbconvert exporter "HTML, offline (maml-sine)": one HTML file that draws its charts offline.
 
 JupyterLab lists it in File > Save and Export Notebook As (scripts/setup.sh registers it in
-.venv/ as an `nbconvert.exporters` entry point); `jupyter nbconvert --to maml-sine-offline`
+.venv/ as an `nbconvert.exporters` entry point); `jupyter nbconvert --to maml_sine_offline`
 uses it too. It is the lab template with plotly.js and KaTeX inlined from this checkout's
 node_modules/ (KaTeX's woff2 fonts as data: URLs), so the file needs no server and no network.
 The price is size: about 11 MB per file, mostly plotly.js. (`npm run report` writes smaller

@@ -303,11 +303,12 @@ async function exportChecks(nb: string, charts: number) {
   const problems: string[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-lab-export-'));
   const files: Record<string, string> = {};
-  // the project's exporter, in JupyterLab's export menu (the menu lists /api/nbconvert)
+  // the project's exporter, in JupyterLab's export menu (the menu lists /api/nbconvert; the
+  // server's export route takes only \w+ names, hence the underscores)
   const formats = (await (await fetch(`${base}/api/nbconvert?token=${token}`)).json()) as Record<string, { output_mimetype: string }>;
-  if (!('maml-sine-offline' in formats)) problems.push(`the export menu has no maml-sine-offline: ${Object.keys(formats).join(', ')}`);
-  const offlineExport = await fetch(`${base}/nbconvert/maml-sine-offline/notebooks/${nb}?download=true&token=${token}`);
-  assert.equal(offlineExport.status, 200, `export (maml-sine-offline): HTTP ${offlineExport.status}`);
+  if (!('maml_sine_offline' in formats)) problems.push(`the export menu has no maml_sine_offline: ${Object.keys(formats).join(', ')}`);
+  const offlineExport = await fetch(`${base}/nbconvert/maml_sine_offline/notebooks/${nb}?download=true&token=${token}`);
+  assert.equal(offlineExport.status, 200, `export (maml_sine_offline): HTTP ${offlineExport.status}`);
   files.offline = path.join(dir, `${nb.replace(/\.ipynb$/, '')}-maml-sine-offline.html`);
   fs.writeFileSync(files.offline, Buffer.from(await offlineExport.arrayBuffer()));
   for (const sanitize of ['false', 'true']) {
