@@ -160,3 +160,40 @@ test('classic notebook: notebook 01 runs, its charts draw (plotly.js from the se
   await untrusted.page.close();
   assert.deepEqual(seen, { drawn: 0, notes: facts.charts, trustHint: true }, 'each undrawn chart says how to trust the notebook');
 });
+
+test('classic notebook: notebook 11\'s playground starts and redraws ("New task", the step slider)', async () => {
+  const NB11 = '11-try-it-yourself.ipynb';
+  const before11 = fs.readFileSync(path.join(root, 'notebooks', NB11));
+  try {
+    const { page, external, errors } = await open(`${base}/notebooks/notebooks/${NB11}?token=${token}`);
+    await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
+    await page.waitForFunction(() => {
+      const cells = (window as unknown as { Jupyter: { notebook: { get_cells(): { cell_type: string; input_prompt_number?: unknown }[] } } }).Jupyter.notebook.get_cells();
+      return cells.every((c) => c.cell_type !== 'code' || typeof c.input_prompt_number === 'number') && document.querySelector('#kernel_indicator_icon.kernel_idle_icon') !== null;
+    }, { timeout: 600_000, polling: 250 });
+    const state = () => page.evaluate(() => (window as unknown as { mamlPlayground?: { state(): string } }).mamlPlayground?.state() ?? 'null')
+      .then((j) => JSON.parse(j) as { task: unknown; steps: number; models: { key: string; testMse: number | null; diverged: boolean | null }[] } | null);
+    const started = await page.waitForFunction(() => (window as unknown as { mamlPlayground?: { state(): string } }).mamlPlayground?.state() !== 'null' &&
+      document.querySelector('.maml-sine-playground .main-svg') !== null, { timeout: 90_000, polling: 250 }).then(() => true, () => false);
+    assert.ok(started, 'the playground started (its script ran, plotly.js from the server)');
+    const first = (await state())!;
+    const buttons = await page.$$('.maml-sine-playground button');
+    const labels = await Promise.all(buttons.map((b) => b.evaluate((el) => el.textContent)));
+    await buttons[labels.indexOf('New task')].click();
+    const slider = (await page.$('.maml-sine-playground input[type=range]'))!;
+    await slider.focus();
+    await page.keyboard.press('ArrowRight'); // one more SGD step, from the keyboard
+    await page.waitForFunction((n) => JSON.parse((window as unknown as { mamlPlayground: { state(): string } }).mamlPlayground.state()).steps === n, { timeout: 30_000 }, first.steps + 1);
+    await new Promise((r) => setTimeout(r, 500));
+    const second = (await state())!;
+    await (await page.$('.maml-sine-playground'))!.screenshot({ path: path.join(shots, 'classic-11-playground.png') as `${string}.png` });
+    await page.close();
+    assert.deepEqual(errors, []);
+    assert.deepEqual(external, [], 'nothing asked off 127.0.0.1');
+    assert.notDeepEqual(second.task, first.task, '"New task" drew a new task');
+    second.models.forEach((m, i) => assert.ok(m.diverged === true || (typeof m.testMse === 'number' && m.testMse !== first.models[i].testMse), `${m.key}: MSE redrawn`));
+  } finally {
+    fs.writeFileSync(path.join(root, 'notebooks', NB11), before11); // in case the notebook autosaved
+    spawnSync('/usr/bin/python3', [path.join(root, 'scripts', 'jupyter', 'maml_sine_save_hook.py'), path.join(root, 'notebooks', NB11)]);
+  }
+});
