@@ -110,13 +110,18 @@ async function open(url: string, withKernel = true): Promise<{ page: Page; exter
   return { page, external, errors };
 }
 
-test('classic notebook: notebook 01 runs, its charts draw (plotly.js from the server), and saving leaves git clean', async () => {
-  const { page, external, errors } = await open(`${base}/notebooks/notebooks/${NB}?token=${token}`);
+/** Cell > Run All, then wait until every code cell has run and the kernel is idle. */
+async function runAll(page: Page, timeout: number): Promise<void> {
   await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
   await page.waitForFunction(() => {
     const cells = (window as unknown as { Jupyter: { notebook: { get_cells(): { cell_type: string; input_prompt_number?: unknown }[] } } }).Jupyter.notebook.get_cells();
     return cells.every((c) => c.cell_type !== 'code' || typeof c.input_prompt_number === 'number') && document.querySelector('#kernel_indicator_icon.kernel_idle_icon') !== null;
-  }, { timeout: 300_000, polling: 250 });
+  }, { timeout, polling: 250 });
+}
+
+test('classic notebook: notebook 01 runs, its charts draw (plotly.js from the server), and saving leaves git clean', async () => {
+  const { page, external, errors } = await open(`${base}/notebooks/notebooks/${NB}?token=${token}`);
+  await runAll(page, 300_000);
   await page.waitForFunction(() => Array.from(document.querySelectorAll('.maml-sine-plot')).every((el) => el.querySelector('.main-svg') || (el.textContent ?? '').includes('not drawn')), { timeout: 60_000 });
   const facts = await page.evaluate(() => ({
     charts: document.querySelectorAll('.maml-sine-plot').length,
@@ -166,11 +171,7 @@ test('classic notebook: notebook 11\'s playground starts and redraws ("New task"
   const before11 = fs.readFileSync(path.join(root, 'notebooks', NB11));
   try {
     const { page, external, errors } = await open(`${base}/notebooks/notebooks/${NB11}?token=${token}`);
-    await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
-    await page.waitForFunction(() => {
-      const cells = (window as unknown as { Jupyter: { notebook: { get_cells(): { cell_type: string; input_prompt_number?: unknown }[] } } }).Jupyter.notebook.get_cells();
-      return cells.every((c) => c.cell_type !== 'code' || typeof c.input_prompt_number === 'number') && document.querySelector('#kernel_indicator_icon.kernel_idle_icon') !== null;
-    }, { timeout: 600_000, polling: 250 });
+    await runAll(page, 600_000);
     const state = () => page.evaluate(() => (window as unknown as { mamlPlayground?: { state(): string } }).mamlPlayground?.state() ?? 'null')
       .then((j) => JSON.parse(j) as { task: unknown; steps: number; models: { key: string; testMse: number | null; diverged: boolean | null }[] } | null);
     const started = await page.waitForFunction(() => (window as unknown as { mamlPlayground?: { state(): string } }).mamlPlayground?.state() !== 'null' &&
