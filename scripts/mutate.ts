@@ -1,12 +1,22 @@
 /**
- * `npm run mutate [-- MODULE ...]`: mutation testing with StrykerJS, one Stryker run per module
- * (so each run is short and can be scheduled on a shared machine), then one table of scores.
+ * `npm run mutate [-- MODULE ... [-- STRYKER_ARGS ...]]`: mutation testing with StrykerJS, one
+ * Stryker run per module (so each run is short and can be scheduled on a shared machine), then
+ * one table of scores.
  *
  * Each run's JSON report is kept as reports/mutation/<module>.json; the table is built from all
  * kept reports, so modules can be re-run one at a time. `npm run mutate -- --summary` only
- * prints the table. Score = killed (incl. timeouts) / (all mutants − ignored − equivalent);
- * equivalent mutants are listed in test/mutation-equivalent.json (id-free: file, line, the
- * mutator and the replacement) with the reason each one cannot be killed.
+ * prints the table; `--survivors` also lists every mutant that lived and is not known to be
+ * equivalent. Arguments after a second `--` (or of the form `--name=value`) go to Stryker, e.g.
+ * `npm run mutate -- adam -- --concurrency 2`.
+ *
+ * Score = killed (incl. timeouts) / (planted − equivalent), where planted excludes mutants
+ * Stryker ignored or that did not compile. Equivalent mutants are listed in
+ * test/mutation-equivalent.json keyed by what survives moving code around: the module name
+ * below, the mutator, the original source text of the mutated span and its replacement
+ * (whitespace-insensitive), optionally a longer piece of the surrounding line(s) to tell apart
+ * equal spans, each with the reason it cannot be killed. No file path or line
+ * number: the library's files may move between folders without the list going stale. An entry
+ * that matches no mutant any more is reported, so a stale one is noticed.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,76 +24,175 @@ import * as path from 'node:path';
 
 const root = path.join(__dirname, '..');
 const outDir = path.join(root, 'reports', 'mutation');
-const MODULES: Record<string, string[]> = {
-  evaluate: ['lib/evaluate.ts'],
-  train: ['lib/train.ts'],
-  adam: ['lib/adam.ts'],
-  fastMlp: ['lib/fastMlp.ts'],
-  algorithms: ['lib/algorithms/*.ts'],
-  cli: ['lib/cli.ts'],
-  progress: ['lib/progress.ts'],
+const equivalentsFile = path.join(root, 'test', 'mutation-equivalent.json');
+
+/**
+ * The modules measured: `mutate` is a list of globs relative to the repository (`**` = any
+ * folders, `*` = any name part), the one place to change when library files move or split (the
+ * globs already allow a file to move into a subfolder of lib/). `tests`, when given, replaces
+ * the test file list of stryker.config.json for that module: the files that check it, so that a
+ * mutant that lives does not re-run every unit test file (which makes a run of a few hundred
+ * mutants take an hour on this machine).
+ */
+const MODULES: Record<string, { mutate: string[]; tests?: string[] }> = {
+  evaluate: { mutate: ['lib/**/evaluate.ts'] },
+  train: { mutate: ['lib/**/train.ts'], tests: ['test/replay.test.ts', 'test/train-config.test.ts', 'test/golden.test.ts', 'test/cli-values.test.ts', 'test/checkpoint.test.ts'] },
+  adam: { mutate: ['lib/**/adam.ts'], tests: ['test/adam.test.ts', 'test/replay.test.ts', 'test/golden.test.ts'] },
+  fastMlp: { mutate: ['lib/**/fastMlp.ts'], tests: ['test/fast-engine.test.ts', 'test/golden.test.ts'] },
+  algorithms: { mutate: ['lib/**/algorithms/*.ts'], tests: ['test/fast-engine.test.ts', 'test/golden.test.ts', 'test/replay.test.ts'] },
+  cli: { mutate: ['lib/**/cli.ts'], tests: ['test/cli-values.test.ts', 'test/validation.test.ts'] },
+  progress: { mutate: ['lib/**/progress.ts'] },
 };
 
-interface Mutant { id: string; mutatorName: string; replacement?: string; status: string; location: { start: { line: number; column: number } } }
-interface Report { files: Record<string, { mutants: Mutant[] }> }
-interface Equivalent { file: string; line: number; mutator: string; replacement: string; reason: string }
+interface Position { line: number; column: number }
+interface Mutant { id: string; mutatorName: string; replacement?: string; status: string; location: { start: Position; end: Position } }
+interface Report { files: Record<string, { source: string; mutants: Mutant[] }> }
+/** `context`, when given, must occur in the source lines the mutated span covers: it tells apart two spans with the same text. */
+interface Equivalent { module: string; mutator: string; original: string; replacement: string; context?: string; reason: string }
+
+/** A glob as a regular expression over `/`-separated relative paths. */
+function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i];
+    if (glob.startsWith('**/', i)) {
+      re += '(?:[^/]+/)*';
+      i += 2;
+    } else if (ch === '*') re += '[^/]*';
+    else re += ch.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function filesMatching(globs: string[]): string[] {
+  const all: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      const rel = `${dir}/${e.name}`;
+      if (e.isDirectory()) walk(rel);
+      else all.push(rel);
+    }
+  };
+  walk('lib');
+  const res = globs.map(globRegExp);
+  return all.filter((f) => res.some((r) => r.test(f))).sort();
+}
 
 function equivalents(): Equivalent[] {
-  const file = path.join(root, 'test', 'mutation-equivalent.json');
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
+  return fs.existsSync(equivalentsFile) ? JSON.parse(fs.readFileSync(equivalentsFile, 'utf8')) : [];
 }
 
-function isEquivalent(file: string, m: Mutant, list: Equivalent[]): boolean {
-  return list.some((e) => e.file === file && e.line === m.location.start.line && e.mutator === m.mutatorName && e.replacement === (m.replacement ?? ''));
+const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/** The original source text of a mutant's span (Stryker's lines and columns count from 1). */
+function originalText(source: string, m: Mutant): string {
+  const lines = source.split('\n');
+  const offset = (p: Position): number => lines.slice(0, p.line - 1).reduce((a, l) => a + l.length + 1, 0) + p.column - 1;
+  return source.slice(offset(m.location.start), offset(m.location.end));
 }
 
-function runModule(name: string): void {
-  const globs = MODULES[name];
-  if (!globs) throw new Error(`unknown module ${name}: expected one of ${Object.keys(MODULES).join(', ')}`);
+function matchEquivalent(moduleName: string, source: string, m: Mutant, list: Equivalent[]): Equivalent | undefined {
+  const original = squash(originalText(source, m));
+  const lines = squash(source.split('\n').slice(m.location.start.line - 1, m.location.end.line).join('\n'));
+  return list.find(
+    (e) =>
+      e.module === moduleName &&
+      e.mutator === m.mutatorName &&
+      squash(e.original) === original &&
+      squash(e.replacement) === squash(m.replacement ?? '') &&
+      (e.context === undefined || lines.includes(squash(e.context))),
+  );
+}
+
+function runModule(name: string, strykerArgs: string[]): void {
+  const mod = MODULES[name];
+  if (!mod) throw new Error(`unknown module ${name}: expected one of ${Object.keys(MODULES).join(', ')}`);
+  const globs = mod.mutate;
+  if (filesMatching(globs).length === 0) throw new Error(`module ${name}: no file matches ${globs.join(', ')} (update MODULES in scripts/mutate.ts)`);
+  // the base config, with this module's test files if it names them (Stryker reads a config
+  // file given on its command line; relative paths in it are relative to the working directory)
+  const config = JSON.parse(fs.readFileSync(path.join(root, 'stryker.config.json'), 'utf8'));
+  delete config.$schema;
+  if (mod.tests) config.tap.testFiles = mod.tests;
+  const configFile = path.join(outDir, `${name}.stryker.json`);
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
   const bin = path.join(root, 'node_modules', '.bin', 'stryker');
-  const r = spawnSync(bin, ['run', '--mutate', globs.join(','), ...extra], { cwd: root, stdio: 'inherit' });
+  const started = Date.now();
+  const r = spawnSync(bin, ['run', configFile, '--mutate', globs.join(','), ...strykerArgs], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`stryker run for ${name} exited with ${r.status}`);
-  fs.copyFileSync(path.join(outDir, 'mutation.json'), path.join(outDir, `${name}.json`));
+  const report = JSON.parse(fs.readFileSync(path.join(outDir, 'mutation.json'), 'utf8'));
+  report.mamlSine = { module: name, globs, testFiles: config.tap.testFiles, wallSeconds: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), strykerArgs };
+  const tmp = path.join(outDir, `${name}.json.tmp`);
+  fs.writeFileSync(tmp, JSON.stringify(report));
+  fs.renameSync(tmp, path.join(outDir, `${name}.json`));
 }
 
-function summary(): void {
+function formatSeconds(s: number | undefined): string {
+  if (s === undefined) return '';
+  return s >= 60 ? `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s` : `${s} s`;
+}
+
+function summary(listSurvivors: boolean): void {
   const list = equivalents();
+  const used = new Set<Equivalent>();
   const rows: string[][] = [];
-  const total = { killed: 0, survived: 0, noCoverage: 0, equivalent: 0, planted: 0 };
+  const survivors: string[] = [];
+  const measured = new Set<string>();
+  const total = { planted: 0, killed: 0, survived: 0, noCoverage: 0, equivalent: 0 };
   for (const name of Object.keys(MODULES)) {
     const file = path.join(outDir, `${name}.json`);
     if (!fs.existsSync(file)) {
-      rows.push([name, 'not run']);
+      rows.push([name, 'not run', '', '', '', '', '', '']);
       continue;
     }
-    const report: Report = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const c = { killed: 0, survived: 0, noCoverage: 0, equivalent: 0, planted: 0 };
-    for (const [f, { mutants }] of Object.entries(report.files)) {
+    measured.add(name);
+    const report: Report & { mamlSine?: { wallSeconds: number } } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const c = { planted: 0, killed: 0, survived: 0, noCoverage: 0, equivalent: 0 };
+    for (const [f, { source, mutants }] of Object.entries(report.files)) {
       for (const m of mutants) {
         if (m.status === 'Ignored' || m.status === 'CompileError') continue;
         c.planted++;
-        if (m.status === 'Killed' || m.status === 'Timeout') c.killed++;
-        else if (isEquivalent(f, m, list)) c.equivalent++;
-        else if (m.status === 'NoCoverage') c.noCoverage++;
+        if (m.status === 'Killed' || m.status === 'Timeout') {
+          c.killed++;
+          continue;
+        }
+        const eq = matchEquivalent(name, source, m, list);
+        if (eq) {
+          used.add(eq);
+          c.equivalent++;
+          continue;
+        }
+        if (m.status === 'NoCoverage') c.noCoverage++;
         else c.survived++;
+        survivors.push(`${name} ${f}:${m.location.start.line}:${m.location.start.column} ${m.status} ${m.mutatorName}: ${JSON.stringify(squash(originalText(source, m)))} -> ${JSON.stringify(squash(m.replacement ?? ''))}`);
       }
     }
     for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += c[k];
     const score = (100 * c.killed) / (c.planted - c.equivalent);
-    rows.push([name, String(c.planted), String(c.killed), String(c.survived), String(c.noCoverage), String(c.equivalent), `${score.toFixed(1)}%`]);
+    rows.push([name, String(c.planted), String(c.killed), String(c.survived), String(c.noCoverage), String(c.equivalent), `${score.toFixed(1)}%`, formatSeconds(report.mamlSine?.wallSeconds)]);
   }
   const overall = (100 * total.killed) / (total.planted - total.equivalent);
-  rows.push(['all', String(total.planted), String(total.killed), String(total.survived), String(total.noCoverage), String(total.equivalent), `${overall.toFixed(1)}%`]);
-  console.log('| module | planted | killed | survived | no coverage | equivalent | score |');
-  console.log('|---|---|---|---|---|---|---|');
+  rows.push(['**all measured**', String(total.planted), String(total.killed), String(total.survived), String(total.noCoverage), String(total.equivalent), `**${overall.toFixed(1)}%**`, '']);
+  console.log('| module | planted | killed | survived | no coverage | equivalent | score | run time |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  const stale = list.filter((e) => measured.has(e.module) && !used.has(e));
+  for (const e of stale) console.log(`note: equivalent entry matches no surviving mutant (stale?): ${e.module} ${e.mutator} ${JSON.stringify(e.original)} -> ${JSON.stringify(e.replacement)}`);
+  if (listSurvivors) {
+    console.log(`\n${survivors.length} surviving mutants not listed as equivalent:`);
+    for (const s of survivors) console.log(s);
+  }
 }
 
 const args = process.argv.slice(2);
-const extra = args.filter((a) => a.startsWith('--') && a !== '--summary');
-const names = args.filter((a) => !a.startsWith('--'));
-if (!args.includes('--summary')) {
+const split = args.indexOf('--');
+const own = split >= 0 ? args.slice(0, split) : args;
+const strykerArgs = [...(split >= 0 ? args.slice(split + 1) : []), ...own.filter((a) => a.startsWith('--') && a.includes('='))];
+const flags = new Set(own.filter((a) => a.startsWith('--') && !a.includes('=')));
+for (const f of flags) if (f !== '--summary' && f !== '--survivors') throw new Error(`unknown option ${f}: expected --summary, --survivors, --name=value for Stryker, or Stryker options after a second --`);
+const names = own.filter((a) => !a.startsWith('--'));
+if (!flags.has('--summary')) {
   fs.mkdirSync(outDir, { recursive: true });
-  for (const name of names.length > 0 ? names : Object.keys(MODULES)) runModule(name);
+  for (const name of names.length > 0 ? names : Object.keys(MODULES)) runModule(name, strykerArgs);
 }
-summary();
+summary(flags.has('--survivors'));
