@@ -41,7 +41,7 @@ const MODULES: Record<string, { mutate: string[]; tests?: string[] }> = {
   fastMlp: { mutate: ['lib/**/fastMlp.ts'], tests: ['test/fast-engine.test.ts', 'test/golden.test.ts'] },
   algorithms: { mutate: ['lib/**/algorithms/*.ts'], tests: ['test/fast-engine.test.ts', 'test/golden.test.ts', 'test/replay.test.ts'] },
   cli: { mutate: ['lib/**/cli.ts'], tests: ['test/cli-values.test.ts', 'test/validation.test.ts'] },
-  progress: { mutate: ['lib/**/progress.ts'] },
+  progress: { mutate: ['lib/**/progress.ts'], tests: ['test/progress.test.ts', 'test/cli-values.test.ts'] },
 };
 
 interface Position { line: number; column: number }

@@ -1,0 +1,54 @@
+/**
+ * Progress text, character for character, at its edges: the minute boundary of durations, an
+ * empty run (0 of 0 tasks), no label, and a non-terminal log whose first report is already past
+ * 10%. The expected strings are written out by hand (test/cli-values.test.ts has the common cases).
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { formatDuration, progressLine, terminalProgress } from '../lib/progress';
+import { Progress } from '../lib/train';
+
+const at = (done: number, total: number, elapsedMs = 1000): Progress => ({ replica: 0, replicas: 1, done, total, loss: 2.5, elapsedMs });
+
+function fakeStream(isTTY: boolean) {
+  const writes: string[] = [];
+  return { writes, stream: { isTTY, write: (s: string) => writes.push(s) > 0 } as unknown as NodeJS.WriteStream };
+}
+
+test('durations: seconds below a minute, then minutes and two-digit seconds', () => {
+  assert.equal(formatDuration(0), '0s');
+  assert.equal(formatDuration(59_400), '59s');
+  assert.equal(formatDuration(59_600), '1m00s'); // rounds to 60 s first
+  assert.equal(formatDuration(60_000), '1m00s');
+  assert.equal(formatDuration(61_000), '1m01s');
+  assert.equal(formatDuration(3_725_000), '62m05s');
+});
+
+test('progress line without a label, and for an empty run (0 of 0 tasks counts as done)', () => {
+  // 1 of 4 after 1 s: 25%, round(0.25 · 30) = 8 marks (7.5 rounds up), eta 1 s / 0.25 · 0.75 = 3 s
+  assert.equal(progressLine(at(1, 4)), '[########......................]  25% 1/4 tasks, replica 1/1, loss 2.500, 1s (eta 3s)');
+  assert.equal(progressLine(at(0, 0)), '[##############################] 100% 0/0 tasks, replica 1/1, loss 2.500, 1s');
+  // nothing done yet: no estimate (it would be infinite)
+  assert.equal(progressLine(at(0, 4), 'x'), 'x [..............................]   0% 0/4 tasks, replica 1/1, loss 2.500, 1s');
+});
+
+test('terminal progress: the exact text on a TTY, and no label by default', () => {
+  const tty = fakeStream(true);
+  const onTty = terminalProgress(undefined, tty.stream);
+  onTty(at(1, 4));
+  onTty(at(4, 4, 2000));
+  assert.deepEqual(tty.writes, [
+    '\r[########......................]  25% 1/4 tasks, replica 1/1, loss 2.500, 1s (eta 3s)',
+    '\r[##############################] 100% 4/4 tasks, replica 1/1, loss 2.500, 2s\n',
+  ]);
+});
+
+test('non-terminal progress: a first report already at 10% is printed, then one line per decile', () => {
+  const log = fakeStream(false);
+  const onLog = terminalProgress('', log.stream);
+  for (const done of [10, 15, 20, 100]) onLog(at(done, 100));
+  assert.deepEqual(
+    log.writes.map((w) => /(\d+)\/100 tasks/.exec(w)![1]),
+    ['10', '20', '100'],
+  );
+});
