@@ -40,7 +40,7 @@ const MODULES: Record<string, { mutate: string[]; tests?: string[] }> = {
   adam: { mutate: ['lib/**/adam.ts'], tests: ['test/adam.test.ts', 'test/replay.test.ts', 'test/golden.test.ts'] },
   fastMlp: { mutate: ['lib/**/fastMlp.ts'], tests: ['test/fast-engine.test.ts', 'test/golden.test.ts'] },
   algorithms: { mutate: ['lib/**/algorithms/*.ts'], tests: ['test/fast-engine.test.ts', 'test/golden.test.ts', 'test/replay.test.ts'] },
-  cli: { mutate: ['lib/**/cli.ts'], tests: ['test/cli-values.test.ts', 'test/validation.test.ts'] },
+  cli: { mutate: ['lib/**/cli.ts'], tests: ['test/cli-values.test.ts', 'test/cli.test.ts', 'test/train-config.test.ts'] },
   progress: { mutate: ['lib/**/progress.ts'], tests: ['test/progress.test.ts', 'test/cli-values.test.ts'] },
 };
 
@@ -106,7 +106,6 @@ function matchEquivalent(moduleName: string, source: string, m: Mutant, list: Eq
 
 function runModule(name: string, strykerArgs: string[]): void {
   const mod = MODULES[name];
-  if (!mod) throw new Error(`unknown module ${name}: expected one of ${Object.keys(MODULES).join(', ')}`);
   const globs = mod.mutate;
   if (filesMatching(globs).length === 0) throw new Error(`module ${name}: no file matches ${globs.join(', ')} (update MODULES in scripts/mutate.ts)`);
   // the base config, with this module's test files if it names them (Stryker reads a config
@@ -184,13 +183,22 @@ function summary(listSurvivors: boolean): void {
   }
 }
 
+/** Bad input: one line naming the value and what was expected, exit 2, before any run starts. */
+function usageError(message: string): never {
+  process.stderr.write(`mutate: ${message}\n`);
+  process.exit(2);
+}
+
 const args = process.argv.slice(2);
 const split = args.indexOf('--');
 const own = split >= 0 ? args.slice(0, split) : args;
 const strykerArgs = [...(split >= 0 ? args.slice(split + 1) : []), ...own.filter((a) => a.startsWith('--') && a.includes('='))];
 const flags = new Set(own.filter((a) => a.startsWith('--') && !a.includes('=')));
-for (const f of flags) if (f !== '--summary' && f !== '--survivors') throw new Error(`unknown option ${f}: expected --summary, --survivors, --name=value for Stryker, or Stryker options after a second --`);
+for (const f of flags) {
+  if (f !== '--summary' && f !== '--survivors') usageError(`unknown option ${f}: expected --summary, --survivors, --name=value (passed to Stryker) or Stryker options after a second --`);
+}
 const names = own.filter((a) => !a.startsWith('--'));
+for (const name of names) if (!(name in MODULES)) usageError(`unknown module ${JSON.stringify(name)}: expected one of ${Object.keys(MODULES).join(', ')}`);
 if (!flags.has('--summary')) {
   fs.mkdirSync(outDir, { recursive: true });
   for (const name of names.length > 0 ? names : Object.keys(MODULES)) runModule(name, strykerArgs);
