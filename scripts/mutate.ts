@@ -47,7 +47,10 @@ const MODULES: Record<string, { mutate: string[]; tests?: string[] }> = {
 interface Position { line: number; column: number }
 interface Mutant { id: string; mutatorName: string; replacement?: string; status: string; location: { start: Position; end: Position } }
 interface Report { files: Record<string, { source: string; mutants: Mutant[] }> }
-/** `context`, when given, must occur in the source lines the mutated span covers: it tells apart two spans with the same text. */
+/**
+ * `context`, when given, must occur in the source around the mutated span (its lines and
+ * CONTEXT_LINES either side, whitespace-insensitive): it tells apart two spans with the same text.
+ */
 interface Equivalent { module: string; mutator: string; original: string; replacement: string; context?: string; reason: string }
 
 /** A glob as a regular expression over `/`-separated relative paths. */
@@ -91,17 +94,19 @@ function originalText(source: string, m: Mutant): string {
   return source.slice(offset(m.location.start), offset(m.location.end));
 }
 
+const CONTEXT_LINES = 3;
+
 function matchEquivalent(moduleName: string, source: string, m: Mutant, list: Equivalent[]): Equivalent | undefined {
   const original = squash(originalText(source, m));
-  const lines = squash(source.split('\n').slice(m.location.start.line - 1, m.location.end.line).join('\n'));
-  return list.find(
-    (e) =>
-      e.module === moduleName &&
-      e.mutator === m.mutatorName &&
-      squash(e.original) === original &&
-      squash(e.replacement) === squash(m.replacement ?? '') &&
-      (e.context === undefined || lines.includes(squash(e.context))),
+  const lines = source.split('\n');
+  const around = (extra: number) => squash(lines.slice(Math.max(0, m.location.start.line - 1 - extra), m.location.end.line + extra).join('\n'));
+  const candidates = list.filter(
+    (e) => e.module === moduleName && e.mutator === m.mutatorName && squash(e.original) === original && squash(e.replacement) === squash(m.replacement ?? ''),
   );
+  // an entry whose context is on the mutated line(s) themselves wins over one found nearby
+  const own = around(0);
+  const near = around(CONTEXT_LINES);
+  return candidates.find((e) => e.context === undefined || own.includes(squash(e.context))) ?? candidates.find((e) => e.context !== undefined && near.includes(squash(e.context)));
 }
 
 function runModule(name: string, strykerArgs: string[]): void {

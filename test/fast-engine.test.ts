@@ -151,6 +151,38 @@ test('fast engine: the Hessian-vector product equals finite differences of the r
   }
 });
 
+test('fast engine at the edges: a unit exactly at 0 is off (ReLU\'(0) = 0, as PyTorch), a point fitted exactly still bends H·v', () => {
+  const sizes = [1, 7, 5, 1];
+  const { rng, net, theta } = setup(sizes, 900);
+  // first hidden layer: z = w·x + b; with b = 0 for units 0..2, every one of them is exactly 0 at x = 0
+  const b1 = net.layout.entries.find((e) => e.name === 'hidden1.bias')!;
+  for (let j = 0; j < 3; j++) theta[b1.offset + j] = 0;
+  const x = Float64Array.from([0, 1.5, -2.5, 0]);
+  const y = points(rng, 4);
+  const ws = net.workspace(4);
+  const grad = new Float64Array(net.size);
+  net.lossAndGrad(theta, x, y, ws, grad);
+  assertNear(grad, refGrad(theta, sizes, x, y), 1e-12, 'gradient with units at exactly 0');
+  // a point the net already fits exactly has a zero output gradient, but the Hessian still
+  // couples it to every direction: H·v must not skip it
+  const x2 = points(rng, 3);
+  const y2 = points(rng, 3);
+  y2[0] = net.forward(theta, x2, ws)[0];
+  const v = randomVector(rng, net.size);
+  const hv = new Float64Array(net.size);
+  net.lossAndGrad(theta, x2, y2, ws, grad);
+  net.hvp(theta, v, ws, hv);
+  const h = 1e-5;
+  const up = refGrad(theta.map((t, j) => t + h * v[j]), sizes, x2, y2);
+  const down = refGrad(theta.map((t, j) => t - h * v[j]), sizes, x2, y2);
+  assertNear(
+    hv,
+    up.map((g, j) => (g - down[j]) / (2 * h)),
+    1e-6,
+    'H·v with one point fitted exactly',
+  );
+});
+
 test('MAML (second order, 1 and 2 inner steps): the meta-gradient equals finite differences of the reference objective', () => {
   for (const [i, sizes] of SHAPES.entries()) {
     for (const innerSteps of [1, 2]) {
