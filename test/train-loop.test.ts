@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
   checkResumeState,
+  Progress,
+  progressCounter,
   ReplicaTrainer,
   resolveTrainConfig,
   RunState,
@@ -21,7 +23,7 @@ import {
   TrainResult,
 } from '../lib/train';
 import { InterruptedError } from '../lib/interrupt';
-import { MamlInputError } from '../lib/validate';
+import { DivergedError, MamlInputError } from '../lib/validate';
 
 const INPUT: TrainConfigInput = { algo: 'maml', tasks: 5, epochs: 2, replicas: 2, metaBatchSize: 2, seed: 3, layerSizes: [1, 6, 5, 1] };
 const TOTAL = 2 * 2 * 5;
@@ -124,4 +126,72 @@ test('a state from another run is refused: replica count, replica order, a train
   const finished = new ReplicaTrainer(config, 0, pool, state.replicas[0]!);
   assert.equal(finished.done, true);
   assert.equal(finished.tasksDone, 10);
+});
+
+test('config checks name the field and what was expected', () => {
+  const refuses = (input: unknown, option: string, expected: string) =>
+    assert.throws(
+      () => resolveTrainConfig(input as TrainConfigInput),
+      (e: unknown) => e instanceof MamlInputError && e.option === option && e.expected === expected,
+    );
+  refuses('maml', 'train config', 'an object with at least { algo }');
+  refuses(null, 'train config', 'an object with at least { algo }');
+  refuses({ algo: 'maml', freshTasks: 'yes' }, 'freshTasks', 'true or false');
+  refuses({ algo: 'reptile', seedCompat: true }, 'seedCompat', "false for reptile (the leak is a defect of the original's MAML)");
+  const config = resolveTrainConfig(INPUT);
+  assert.throws(
+    () => checkResumeState({ replicas: [null], elapsedMs: 0 }, config),
+    (e: unknown) => e instanceof MamlInputError && e.value === '1 replicas',
+  );
+});
+
+test('a diverging run names the replica, epoch and task where the loss stopped being finite', () => {
+  // an inner learning rate of 1e100 sends the adapted weights (and the query loss) to overflow at
+  // the first task
+  assert.throws(() => train({ ...INPUT, innerLr: 1e100 }), (e: unknown) => e instanceof DivergedError && /at replica 0, epoch 1, task 1:/.test(e.message));
+});
+
+test('time and counts: elapsed times are real durations, resumed runs add the time already spent', () => {
+  const config = resolveTrainConfig(INPUT);
+  // a fresh counter (no earlier session) counts from 0
+  const reports: Progress[] = [];
+  const counter = progressCounter(config, 8, { progressEvery: 2, onProgress: (p) => reports.push(p) });
+  counter.add(3, 6, 0);
+  assert.equal(counter.done(), 3);
+  assert.deepEqual(reports.map((p) => [p.done, p.loss]), [[3, 2]]);
+  assert.ok(reports[0].elapsedMs >= 0 && reports[0].elapsedMs < 60_000, `elapsed ${reports[0].elapsedMs}`);
+  const t0 = performance.now();
+  const snapshots: RunState[] = [];
+  const seen: Progress[] = [];
+  const run = train(INPUT, { onSnapshot: (s) => snapshots.push(s), onProgress: (p) => seen.push(p), progressEvery: 1 });
+  const wall = performance.now() - t0;
+  for (const ms of [run.elapsedMs, ...snapshots.map((s) => s.elapsedMs), ...seen.map((p) => p.elapsedMs)]) assert.ok(ms >= 0 && ms <= wall, `${ms} ms within the run's ${wall} ms`);
+  // resumed from a state that says 1000 s were spent already: times continue from there
+  const state = stopAfter(6).state;
+  const resumedSeen: Progress[] = [];
+  const t1 = performance.now();
+  const resumed = train(INPUT, { resume: { ...state, elapsedMs: 1e6 }, progressEvery: 1, onProgress: (p) => resumedSeen.push(p) });
+  const wall1 = performance.now() - t1;
+  assert.deepEqual(resumedSeen.map((p) => p.done), Array.from({ length: TOTAL - 6 }, (_, i) => 7 + i));
+  for (const ms of [resumed.elapsedMs, ...resumedSeen.map((p) => p.elapsedMs)]) assert.ok(ms >= 1e6 && ms <= 1e6 + wall1, `${ms} ms: 1e6 plus at most ${wall1}`);
+});
+
+test('a trainer resumed mid-epoch counts its tasks and can be stopped and resumed again in the same epoch', () => {
+  const config = resolveTrainConfig(INPUT);
+  const whole = train(INPUT);
+  const at3 = stopAfter(3);
+  const trainer = new ReplicaTrainer(config, 0, trainingPool(config), at3.state.replicas[0]!);
+  assert.equal(trainer.tasksDone, 3);
+  assert.equal(trainer.done, false);
+  // stopped again one task later: replica 0 is still in the epoch it was resumed in
+  const at4 = stopAfter(4, at3.state);
+  sameBits(train(INPUT, { resume: at4.state }), whole, 'stopped at 3, then at 4');
+});
+
+test('trainAsync on a run long enough to yield to the event loop still returns the run', async () => {
+  const input: TrainConfigInput = { algo: 'maml', tasks: 400, epochs: 1, seed: 5 };
+  const t0 = performance.now();
+  const whole = train(input);
+  assert.ok(performance.now() - t0 > 60, 'the run must take longer than trainAsync\'s 50 ms between yields');
+  sameBits(await trainAsync(input), whole, 'trainAsync, long run');
 });
