@@ -12,13 +12,13 @@ import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { evaluateParallel, heldOutTasks, initBackend, pairedDifference, projectRoot, train, trainParallel, AlgoName, EngineName } from '../lib/index';
+import { evaluateParallel, heldOutTasks, initBackend, pairedDifference, projectRoot, train, trainParallel, ALGORITHMS, AlgoName, EngineName } from '../lib/index';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 1 : 5;
-const ALGOS: AlgoName[] = ['maml', 'fomaml', 'transfer', 'reptile', 'metasgd'];
+const ALGOS: readonly AlgoName[] = ALGORITHMS;
 /**
  * Arithmetic bound per task: the dense FLOPs of one meta-update of the 1-40-40-1 MLP with
  * K = 10 support and 10 query points (MAML: support gradient, Hessian-vector product, query

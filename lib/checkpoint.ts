@@ -15,6 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromNamedArrays, ParamLayout, paramLayout, toNamedArrays } from './params';
+import { ALGORITHM } from './algorithms/registry';
 import { resolveTrainConfig, TrainConfig, TrainResult } from './train';
 import { LIBRARY_VERSION } from './version';
 import { checkTrainLimits, LIMITS, MamlInputError, quote, show, StorageError } from './validate';
@@ -39,7 +40,7 @@ export interface Checkpoint {
  */
 export function storageLayout(config: Pick<TrainConfig, 'algo' | 'layerSizes'>): ParamLayout {
   const layout = paramLayout(config.layerSizes);
-  if (config.algo !== 'metasgd') return layout;
+  if (!ALGORITHM[config.algo].learnsRates) return layout;
   const lrs = layout.entries.map((e) => ({ ...e, name: `innerLr.${e.name}`, offset: e.offset + layout.size }));
   return { ...layout, entries: [...layout.entries, ...lrs], size: 2 * layout.size };
 }

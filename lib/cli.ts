@@ -12,7 +12,8 @@ import { ParamLayout } from './params';
 import { formatDuration, terminalProgress } from './progress';
 import { Rng, STREAM } from './rng';
 import { makeTaskPool, SineTask } from './sineTask';
-import { ALGORITHMS, ENGINES, resolveTrainConfig, TrainConfig, TrainConfigInput, AlgoName, EngineName } from './train';
+import { ALGORITHM, algorithmsWhere, ALGORITHMS, AlgoName } from './algorithms/registry';
+import { ENGINES, resolveTrainConfig, TrainConfig, TrainConfigInput, EngineName } from './train';
 import { trainWithSignals } from './snapshot';
 import { checkEvalLimits, checkTrainLimits, DivergedError, fail, LIMITS, MamlInputError, oneLine, quote, StorageError } from './validate';
 
@@ -40,18 +41,25 @@ interface CommandSpec {
   flagOf: Record<string, string>;
 }
 
+/** "default 4, transfer 1": a fact's usual value and the algorithms that differ from it (from the registry). */
+function defaultsText(fact: 'defaultEpochs' | 'defaultInnerSteps'): string {
+  const usual = ALGORITHM.maml[fact];
+  const others = ALGORITHMS.filter((a) => ALGORITHM[a][fact] !== usual).map((a) => `, ${a} ${ALGORITHM[a][fact]}`);
+  return `default ${usual}${others.join('')}`;
+}
+
 const TRAIN: CommandSpec = {
   usage: 'maml-sine train --algo ALGO --out FILE [options]',
   about: 'Meta-train sine-regression models and write them to a checkpoint (progress on stderr).',
   options: {
     algo: { kind: 'choice', choices: ALGORITHMS, help: 'the algorithm (required)' },
     out: { kind: 'path', value: 'FILE', help: 'checkpoint to write (required; a regular file or a new name)' },
-    'seed-compat': { kind: 'boolean', help: "reproduce the original's support-gradient leak (maml, fomaml)" },
+    'seed-compat': { kind: 'boolean', help: `reproduce the original's support-gradient leak (${algorithmsWhere((a) => a.leakApplies).join(', ')})` },
     replicas: { kind: 'int', min: 1, max: LIMITS.replicas, value: 'N', limit: 'replicas', help: 'independent models (default 1; the original: 5)' },
-    epochs: { kind: 'int', min: 1, max: LIMITS.epochs, value: 'N', limit: 'epochs', help: 'passes over the task pool (default 4, transfer 1)' },
+    epochs: { kind: 'int', min: 1, max: LIMITS.epochs, value: 'N', limit: 'epochs', help: `passes over the task pool (${defaultsText('defaultEpochs')})` },
     tasks: { kind: 'int', min: 1, max: LIMITS.tasks, value: 'N', limit: 'tasks', help: 'training task pool (default 10000)' },
     'meta-batch': { kind: 'int', min: 1, max: LIMITS.metaBatchSize, value: 'N', limit: 'tasks per meta-batch', help: 'tasks per Adam step (default 1)' },
-    'inner-steps': { kind: 'int', min: 1, max: LIMITS.innerSteps, value: 'N', limit: 'inner steps', help: 'inner SGD steps (default 1, reptile 3)' },
+    'inner-steps': { kind: 'int', min: 1, max: LIMITS.innerSteps, value: 'N', limit: 'inner steps', help: `inner SGD steps (${defaultsText('defaultInnerSteps')})` },
     'inner-lr': { kind: 'real', positive: true, value: 'LR', help: 'inner SGD learning rate (default 0.01)' },
     'meta-lr': { kind: 'real', positive: true, value: 'LR', help: 'Adam learning rate (default 0.001)' },
     seed: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, value: 'N', help: 'training seed (default 0)' },

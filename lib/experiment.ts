@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { configKey, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { ALGORITHM } from './algorithms/registry';
 import { initParams, paramLayout } from './params';
 import { Rng, STREAM } from './rng';
 import { makeTaskPool, SineTask, SineTaskOptions } from './sineTask';
@@ -43,8 +44,8 @@ export function recipe(algo: TrainConfigInput['algo'], scale: Scale, extra: Part
   return {
     algo,
     tasks: scale.trainTasks,
-    replicas: algo === 'transfer' ? 1 : scale.replicas,
-    epochs: algo === 'transfer' ? 1 : scale.epochs,
+    replicas: ALGORITHM[algo].singleModel ? 1 : scale.replicas,
+    epochs: ALGORITHM[algo].singleModel ? ALGORITHM[algo].defaultEpochs : scale.epochs,
     seed: 0,
     ...extra,
   };

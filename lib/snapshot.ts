@@ -20,6 +20,7 @@ import {
   TrainOptions, TrainResult,
 } from './train';
 import { LIBRARY_VERSION } from './version';
+import { ALGORITHM } from './algorithms/registry';
 import { MamlInputError } from './validate';
 
 export const SNAPSHOT_FORMAT = 'maml-sine/snapshot@1';
@@ -145,7 +146,7 @@ export function readSnapshot(file: string, config: TrainConfig): RunState & { do
   if (!Array.isArray(body.replicas) || body.replicas.length !== config.replicas) refuse(file, `expected ${config.replicas} replica entries`);
   if (typeof body.elapsedMs !== 'number' || !(body.elapsedMs >= 0)) refuse(file, 'elapsedMs is not a non-negative number');
   const perEpoch = config.tasks;
-  const size = (config.algo === 'metasgd' ? 2 : 1) * paramCount(config);
+  const size = (ALGORITHM[config.algo].learnsRates ? 2 : 1) * paramCount(config);
   const replicas = (body.replicas as unknown[]).map((raw, i): ReplicaState | null => {
     if (raw === null) return null;
     const r = raw as Record<string, unknown>;

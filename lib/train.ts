@@ -4,11 +4,7 @@
  */
 import { Adam } from './adam';
 import { MetaGradientFn } from './algorithms/types';
-import * as maml from './algorithms/maml';
-import * as fomaml from './algorithms/fomaml';
-import * as transfer from './algorithms/transfer';
-import * as reptile from './algorithms/reptile';
-import * as metasgd from './algorithms/metasgd';
+import { AlgoName, ALGORITHM, ALGORITHMS, initialMetaParams } from './algorithms/registry';
 import { FastMlp } from './fastMlp';
 import { DEFAULT_LAYER_SIZES, initParams, ParamLayout, paramLayout } from './params';
 import { Rng, STREAM } from './rng';
@@ -16,8 +12,9 @@ import { makeTaskPool, sampleTask, SineTask, SineTaskOptions, taskOptions } from
 import { checkInt, checkLoss, checkOneOf, checkPositive, checkSeed, fail } from './validate';
 import { InterruptedError } from './interrupt';
 
-export const ALGORITHMS = ['maml', 'fomaml', 'transfer', 'reptile', 'metasgd'] as const;
-export type AlgoName = (typeof ALGORITHMS)[number];
+export { ALGORITHMS };
+export type { AlgoName };
+/** The two engines: `fast` (hand-derived, float64) and `autodiff` (tfjs nested tf.grads, float32). */
 export const ENGINES = ['fast', 'autodiff'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
@@ -52,15 +49,16 @@ export type TrainConfigInput = Partial<Omit<TrainConfig, 'taskOptions'>> & { alg
 export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   if (input === null || typeof input !== 'object') fail('train config', input, 'an object with at least { algo }');
   const algo = checkOneOf('algo', input.algo, ALGORITHMS);
+  const facts = ALGORITHM[algo];
   const config: TrainConfig = {
     algo,
     seedCompat: input.seedCompat ?? false,
     replicas: checkInt('replicas', input.replicas ?? 1, 1),
-    epochs: checkInt('epochs', input.epochs ?? (algo === 'transfer' ? 1 : 4), 1),
+    epochs: checkInt('epochs', input.epochs ?? facts.defaultEpochs, 1),
     tasks: checkInt('tasks', input.tasks ?? 10_000, 1),
     freshTasks: input.freshTasks ?? false,
     metaBatchSize: checkInt('metaBatchSize', input.metaBatchSize ?? 1, 1),
-    innerSteps: checkInt('innerSteps', input.innerSteps ?? (algo === 'reptile' ? 3 : 1), 1),
+    innerSteps: checkInt('innerSteps', input.innerSteps ?? facts.defaultInnerSteps, 1),
     innerLr: checkPositive('innerLr', input.innerLr ?? 0.01),
     metaLr: checkPositive('metaLr', input.metaLr ?? 0.001),
     seed: checkSeed('seed', input.seed ?? 0),
@@ -70,7 +68,7 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   };
   if (typeof config.seedCompat !== 'boolean') fail('seedCompat', config.seedCompat, 'true or false');
   if (typeof config.freshTasks !== 'boolean') fail('freshTasks', config.freshTasks, 'true or false');
-  if (config.seedCompat && algo !== 'maml' && algo !== 'fomaml') fail('seedCompat', true, `false for ${algo} (the leak is a defect of the original's MAML)`);
+  if (config.seedCompat && !facts.leakApplies) fail('seedCompat', true, `false for ${algo} (the leak is a defect of the original's MAML)`);
   paramLayout(config.layerSizes); // validates the sizes
   return config;
 }
@@ -125,28 +123,13 @@ export function poolFor(config: TrainConfig): SineTask[] {
   return config.freshTasks ? [] : trainingPool(config);
 }
 
+/** The meta-gradient function of a config's algorithm on its engine (see algorithms/registry.ts). */
 export function createMetaGradientFor(config: TrainConfig, net: FastMlp): MetaGradientFn {
   const inner = { innerSteps: config.innerSteps, innerLr: config.innerLr, seedCompat: config.seedCompat };
-  if (config.engine === 'autodiff') {
-    // loaded on demand: tfjs costs ~100 MB and seconds to load, and the fast engine (workers,
-    // the CLI) never needs it
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createAutodiffMetaGradient } = require('./autodiff') as typeof import('./autodiff');
-    return createAutodiffMetaGradient(net.layout, config.algo, inner);
-  }
-  const capacity = Math.max(config.taskOptions.supportSize, config.taskOptions.querySize);
-  switch (config.algo) {
-    case 'maml':
-      return maml.createMetaGradient(net, { ...inner, firstOrder: false }, capacity);
-    case 'fomaml':
-      return fomaml.createMetaGradient(net, inner, capacity);
-    case 'transfer':
-      return transfer.createMetaGradient(net, inner, capacity);
-    case 'reptile':
-      return reptile.createMetaGradient(net, inner, capacity);
-    case 'metasgd':
-      return metasgd.createMetaGradient(net, inner, capacity);
-  }
+  const algorithm = ALGORITHM[config.algo];
+  // the autodiff factory loads tfjs on demand: the fast engine (workers, the CLI) never needs it
+  if (config.engine === 'autodiff') return algorithm.autodiff(net.layout, inner);
+  return algorithm.fast(net, inner, Math.max(config.taskOptions.supportSize, config.taskOptions.querySize));
 }
 
 /**
@@ -154,8 +137,7 @@ export function createMetaGradientFor(config: TrainConfig, net: FastMlp): MetaGr
  * Meta-SGD also one learning rate per weight.
  */
 export function initMetaParams(config: TrainConfig, rng: Rng): Float64Array {
-  const theta = initParams(rng, config.layerSizes);
-  return config.algo === 'metasgd' ? metasgd.initMetaSgd(theta, config.innerLr) : theta;
+  return initialMetaParams(config.algo, initParams(rng, config.layerSizes), config.innerLr);
 }
 
 /**
@@ -222,7 +204,7 @@ export class ReplicaTrainer {
     this.adam = new Adam(this.theta.length, config.metaLr);
     this.grad = new Float64Array(this.theta.length);
     this.batchGrad = new Float64Array(this.theta.length);
-    this.usesQuery = config.algo !== 'transfer';
+    this.usesQuery = ALGORITHM[config.algo].usesQuery;
     if (state === undefined) {
       this.startEpoch();
       return;
