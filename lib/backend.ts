@@ -8,7 +8,7 @@
  * succeed and still bring no native backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkOneOf } from './validate';
+import { checkOneOf, MamlInputError } from './validate';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -40,7 +40,11 @@ async function choose(log: (line: string) => void): Promise<BackendName> {
   const forced = process.env.MAML_BACKEND;
   if (forced !== undefined && forced !== '') {
     const name = checkOneOf('MAML_BACKEND', forced, BACKENDS);
-    if (!(await activate(name))) throw new Error(`MAML_BACKEND=${name} was requested but the ${name} backend cannot be loaded here`);
+    if (!(await activate(name))) {
+      throw new MamlInputError(`MAML_BACKEND=${name} was requested but the ${name} backend cannot be loaded here`, {
+        option: 'MAML_BACKEND', value: name, expected: 'a backend that loads here',
+      });
+    }
     log(`tfjs backend: ${name} (forced by MAML_BACKEND)`);
     return name;
   }

@@ -15,7 +15,7 @@ import { makeTaskPool, SineTask } from './sineTask';
 import { ALGORITHM, algorithmsWhere, ALGORITHMS, AlgoName } from './algorithms/registry';
 import { ENGINES, resolveTrainConfig, TrainConfig, TrainConfigInput, EngineName } from './train';
 import { trainWithSignals } from './snapshot';
-import { checkEvalLimits, checkTrainLimits, DivergedError, fail, LIMITS, MamlInputError, oneLine, quote, StorageError } from './validate';
+import { checkEvalLimits, checkTrainLimits, DivergedError, fail, LIMITS, MamlInputError, oneLine, quote, StorageError, subjectOf } from './validate';
 
 /** Where the CLI writes; tests pass fakes (stderr.isTTY decides how progress is drawn). */
 export interface CliStreams {
@@ -72,7 +72,7 @@ const TRAIN: CommandSpec = {
   flagOf: {
     algo: '--algo', seedCompat: '--seed-compat', replicas: '--replicas', epochs: '--epochs', tasks: '--tasks',
     metaBatchSize: '--meta-batch', innerSteps: '--inner-steps', innerLr: '--inner-lr', metaLr: '--meta-lr', seed: '--seed',
-    engine: '--engine', freshTasks: '--fresh-tasks', 'supportSize (K)': '--support-size', phaseRange: '--phase-max',
+    engine: '--engine', freshTasks: '--fresh-tasks', supportSize: '--support-size', phaseRange: '--phase-max',
     'phaseRange[1]': '--phase-max',
   },
 };
@@ -88,7 +88,7 @@ const EVAL: CommandSpec = {
     shots: { kind: 'int', min: 1, max: LIMITS.supportSize, value: 'K', limit: 'support points per task', help: "K support points (default: the checkpoint's)" },
     json: { kind: 'boolean', help: 'print one JSON object instead of a table' },
   },
-  flagOf: { tasks: '--tasks', seed: '--seed', steps: '--steps', lr: '--lr', shots: '--shots', 'supportSize (K)': '--shots' },
+  flagOf: { tasks: '--tasks', seed: '--seed', steps: '--steps', lr: '--lr', shots: '--shots', supportSize: '--shots' },
 };
 
 const COMMANDS: Record<string, CommandSpec> = { train: TRAIN, eval: EVAL };
@@ -243,16 +243,13 @@ function withFlagNames<T>(spec: CommandSpec, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof MamlInputError && err.option !== undefined && spec.flagOf[err.option] !== undefined && err.message.startsWith(`${err.option} `)) {
-      const flag = spec.flagOf[err.option];
-      throw new MamlInputError(`${flag}${err.message.slice(err.option.length)}`, { option: flag, value: err.value, expected: err.expected });
-    }
+    if (err instanceof MamlInputError && err.option !== undefined && spec.flagOf[err.option] !== undefined) throw err.renamed(spec.flagOf[err.option]);
     throw err;
   }
 }
 
 function flagLabel(spec: CommandSpec): (field: string) => string {
-  return (field) => spec.flagOf[field] ?? field;
+  return (field) => spec.flagOf[field] ?? subjectOf(field);
 }
 
 async function trainCommand(args: string[], streams: CliStreams): Promise<void> {

@@ -12,6 +12,7 @@
  * almost everywhere, so R{relu(z)} = relu'(z) R{z}.
  */
 import { ParamLayout } from './params';
+import { MamlInputError } from './validate';
 
 /** Buffers for one pass over up to `capacity` points; keeps what the R-pass needs. */
 export class Workspace {
@@ -88,7 +89,7 @@ export class FastMlp {
   /** Forward pass on x; fills ws and returns the predictions (a view of ws, length n). */
   forward(theta: Float64Array, x: Float64Array, ws: Workspace): Float64Array {
     const n = x.length;
-    if (n > ws.capacity) throw new RangeError(`${n} points exceed the workspace capacity ${ws.capacity}`);
+    if (n > ws.capacity) throw new MamlInputError(`${n} points exceed the workspace capacity ${ws.capacity}`, { option: 'x', value: n, expected: `at most ${ws.capacity} points` });
     ws.n = n;
     ws.acts[0].set(x);
     const L = this.sizes.length - 1;

@@ -17,7 +17,7 @@ import {
   checkResumeState, DEFAULT_SNAPSHOT_MS, progressCounter, ReplicaState, resolveTrainConfig, RunState, tasksDoneIn, totalTasks, TrainConfig,
   TrainConfigInput, TrainingInterrupted, TrainResult, TrainOptions,
 } from './train';
-import { checkInt, DivergedError, MamlInputError } from './validate';
+import { checkInt, ErrorData, fromErrorData } from './validate';
 
 interface TaskSpec {
   amplitude: number;
@@ -48,7 +48,7 @@ export type WorkerReply =
   | { kind: 'stopped' }
   | { kind: 'curves'; curves: Float64Array[] }
   | { kind: 'done' }
-  | { kind: 'error'; name: string; message: string };
+  | { kind: 'error'; error: ErrorData };
 
 /** MAML_WORKERS, else one per core (at most 4). */
 export function defaultWorkers(): number {
@@ -76,8 +76,7 @@ function startWorker(job: WorkerJob, onReply: (reply: WorkerReply) => void, star
     worker.on('message', (reply: WorkerReply) => {
       if (reply.kind === 'error') {
         failed = true;
-        const Err = reply.name === 'DivergedError' ? DivergedError : reply.name === 'MamlInputError' ? MamlInputError : Error;
-        reject(new Err(reply.message));
+        reject(fromErrorData(reply.error));
         void worker.terminate();
       } else if (reply.kind === 'done' || reply.kind === 'stopped') {
         resolve();

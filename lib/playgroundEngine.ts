@@ -10,6 +10,7 @@ import { DIVERGED_MSE, sgdStep } from './evaluate';
 import { FastMlp, Workspace } from './fastMlp';
 import { ParamLayout, paramLayout } from './params';
 import { linspace, ORIGINAL_TASKS, SineTask } from './sineTask';
+import { MamlInputError } from './validate';
 
 /** Points on which the adapted curves are drawn: fitPredictions' default (100 on the x range). */
 export const CURVE_POINTS = 100;
@@ -88,10 +89,10 @@ export class PlaygroundEngine {
   start(init: Float64Array, input: Pick<AdaptInput, 'x' | 'y' | 'lr'>): AdaptRun {
     const P = this.layout.size;
     if (init.length !== P && init.length !== 2 * P) {
-      throw new RangeError(`init has ${init.length} numbers: expected ${P} (or ${2 * P} for Meta-SGD)`);
+      throw MamlInputError.about('init', `has ${init.length} numbers: expected ${P} (or ${2 * P} for Meta-SGD)`, { value: init.length, expected: `${P} or ${2 * P} numbers` });
     }
     const n = input.x.length;
-    if (input.y.length !== n) throw new RangeError(`${n} x values but ${input.y.length} y values`);
+    if (input.y.length !== n) throw new MamlInputError(`${n} x values but ${input.y.length} y values`, { option: 'y', value: input.y.length, expected: `${n} values, one per x` });
     if (this.ws.capacity < n) this.ws = this.net.workspace(n);
     return {
       theta: init.slice(0, P), lrs: init.length === 2 * P ? init.subarray(P) : null,

@@ -46,7 +46,7 @@ export function taskOptions(overrides: Partial<SineTaskOptions> = {}): SineTaskO
     amplitudeRange: checkRange('amplitudeRange', o.amplitudeRange),
     phaseRange: checkRange('phaseRange', o.phaseRange),
     xRange: checkRange('xRange', o.xRange),
-    supportSize: checkInt('supportSize (K)', o.supportSize, 1),
+    supportSize: checkInt('supportSize', o.supportSize, 1),
     querySize: checkInt('querySize', o.querySize, 1),
     testSize: checkInt('testSize', o.testSize, 2),
   };

@@ -16,18 +16,47 @@ export interface InputErrorDetails {
   expected?: string;
 }
 
+/**
+ * Bad input: one line naming the option (or field, file, variable), the value and what was
+ * expected, with the same three as fields, so callers act on the fields and never on the text.
+ * An error built by `about` (as every check here does) keeps its wording apart from the name it
+ * was reported under, so a caller that knows the option by another name (the CLI: `innerLr` is
+ * `--inner-lr`) can say it in its own terms with `renamed`.
+ *
+ * @example
+ *   try { resolveTrainConfig({ algo: 'maml', innerSteps: 0 }); }
+ *   catch (err) { if (err instanceof MamlInputError) console.log(err.option, err.expected); } // innerSteps an integer >= 1
+ */
 export class MamlInputError extends Error {
   /** the option or field at fault, as the library names it (the CLI maps it to a flag) */
   readonly option?: string;
   readonly value?: unknown;
   readonly expected?: string;
+  /** how the message names the option ("supportSize (K)"), when built by `about` */
+  readonly subject?: string;
+  /** the message after the subject ("= 0 is invalid: expected ..."), when built by `about` */
+  readonly problem?: string;
 
-  constructor(message: string, details: InputErrorDetails = {}) {
+  constructor(message: string, details: InputErrorDetails & { subject?: string; problem?: string } = {}) {
     super(oneLine(message));
     this.name = 'MamlInputError';
     this.option = details.option;
     this.value = details.value;
     this.expected = details.expected;
+    this.subject = details.subject;
+    this.problem = details.problem;
+  }
+
+  /** An error whose message is `subject problem`; `subject` defaults to the option's name. */
+  static about(option: string, problem: string, details: { value?: unknown; expected?: string; subject?: string } = {}): MamlInputError {
+    const subject = details.subject ?? option;
+    return new MamlInputError(`${subject} ${problem}`, { ...details, option, subject, problem });
+  }
+
+  /** The same error reported under another name (a CLI flag); unchanged when it has no subject. */
+  renamed(option: string): MamlInputError {
+    if (this.subject === undefined || this.problem === undefined) return this;
+    return MamlInputError.about(option, this.problem, { value: this.value, expected: this.expected });
   }
 }
 
@@ -98,8 +127,20 @@ export function show(value: unknown, depth = 0): string {
   return Array.isArray(value) ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
 }
 
+/**
+ * How the library's messages name some options (the field is `supportSize`, the message says
+ * "supportSize (K)").
+ */
+const SUBJECT: Record<string, string> = { supportSize: 'supportSize (K)' };
+
+/** An option's name as messages show it. */
+export function subjectOf(option: string): string {
+  return SUBJECT[option] ?? option;
+}
+
+/** Throws the MamlInputError "name = value is invalid: expected ...". */
 export function fail(name: string, value: unknown, expected: string): never {
-  throw new MamlInputError(`${name} = ${show(value)} is invalid: expected ${expected}`, { option: name, value, expected });
+  throw MamlInputError.about(name, `= ${show(value)} is invalid: expected ${expected}`, { value, expected, subject: subjectOf(name) });
 }
 
 export function checkFinite(name: string, value: unknown): number {
@@ -189,18 +230,19 @@ export interface LimitedTrainConfig {
   taskOptions: { supportSize: number; querySize: number; testSize: number };
 }
 
-function overLimit(name: string, value: number, limit: number, what: string): never {
-  throw new MamlInputError(
-    `${name} = ${value} is over the limit: expected at most ${limit} ${what} (limits: README "Reliability")`,
-    { option: name, value, expected: `at most ${limit}` },
-  );
+/** Throws the MamlInputError "name = value is over the limit: expected at most ...". */
+export function overLimit(name: string, value: number, limit: number, what: string): never {
+  throw MamlInputError.about(name, `= ${value} is over the limit: expected at most ${limit} ${what} (limits: README "Reliability")`, {
+    value,
+    expected: `at most ${limit}`,
+  });
 }
 
 /**
  * Checks a resolved training config against LIMITS (before anything is allocated). `label`
  * names a config field as the caller's user knows it (the CLI passes flag names).
  */
-export function checkTrainLimits(config: LimitedTrainConfig, label: (field: string) => string = (f) => f): void {
+export function checkTrainLimits(config: LimitedTrainConfig, label: (field: string) => string = subjectOf): void {
   const single: [keyof typeof LIMITS, number, string][] = [
     ['replicas', config.replicas, 'replicas'],
     ['epochs', config.epochs, 'epochs'],
@@ -210,7 +252,7 @@ export function checkTrainLimits(config: LimitedTrainConfig, label: (field: stri
   ];
   for (const [field, value, what] of single) if (value > LIMITS[field]) overLimit(label(field), value, LIMITS[field], what);
   const t = config.taskOptions;
-  if (t.supportSize > LIMITS.supportSize) overLimit(label('supportSize (K)'), t.supportSize, LIMITS.supportSize, 'support points per task');
+  if (t.supportSize > LIMITS.supportSize) overLimit(label('supportSize'), t.supportSize, LIMITS.supportSize, 'support points per task');
   if (t.querySize > LIMITS.querySize) overLimit(label('querySize'), t.querySize, LIMITS.querySize, 'query points per task');
   if (t.testSize > LIMITS.testSize) overLimit(label('testSize'), t.testSize, LIMITS.testSize, 'test points per task');
   const sizes = config.layerSizes;
@@ -227,13 +269,13 @@ export function checkTrainLimits(config: LimitedTrainConfig, label: (field: stri
     overLimit(name, work, LIMITS.trainWork, 'task-steps of training');
   }
   const points = config.tasks * t.supportSize;
-  if (points > LIMITS.poolPoints) overLimit(`${label('tasks')} × ${label('supportSize (K)')}`, points, LIMITS.poolPoints, 'support points in the task pool');
+  if (points > LIMITS.poolPoints) overLimit(`${label('tasks')} × ${label('supportSize')}`, points, LIMITS.poolPoints, 'support points in the task pool');
 }
 
 /** Checks an evaluation's size against LIMITS (before the tasks are drawn). */
 export function checkEvalLimits(
   request: { tasks: number; steps: number; replicas: number; shots: number },
-  label: (field: string) => string = (f) => f,
+  label: (field: string) => string = subjectOf,
 ): void {
   if (request.tasks > LIMITS.evalTasks) overLimit(label('tasks'), request.tasks, LIMITS.evalTasks, 'evaluation tasks');
   if (request.steps > LIMITS.evalSteps) overLimit(label('steps'), request.steps, LIMITS.evalSteps, 'SGD steps');
@@ -262,5 +304,53 @@ export function checkLoss(loss: number, where: string): void {
       `the loss became ${show(loss)} at ${where}: expected a finite loss; the run diverged ` +
         '(try a smaller learning rate)',
     );
+  }
+}
+
+/**
+ * An error as plain data, for a worker thread to post to the thread that started it: the class
+ * (one of this module's, else a plain Error), the message and every field the class carries.
+ */
+export interface ErrorData {
+  name: string;
+  message: string;
+  option?: string;
+  value?: unknown;
+  expected?: string;
+  subject?: string;
+  problem?: string;
+  path?: string;
+  code?: string;
+  stack?: string;
+}
+
+/** A value as postMessage can clone it: primitives as they are, anything else as its preview. */
+function cloneable(value: unknown): unknown {
+  return value === null || ['undefined', 'number', 'string', 'boolean', 'bigint'].includes(typeof value) ? value : show(value);
+}
+
+/** `err` as data (see ErrorData); `fromErrorData` rebuilds it. */
+export function toErrorData(err: unknown): ErrorData {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const data: ErrorData = { name: err.name, message: err.message, stack: err.stack };
+  if (err instanceof MamlInputError) Object.assign(data, { option: err.option, value: cloneable(err.value), expected: err.expected, subject: err.subject, problem: err.problem });
+  if (err instanceof StorageError) Object.assign(data, { path: err.path, code: err.code });
+  return data;
+}
+
+/** The error `toErrorData` described, of the same class with the same fields. */
+export function fromErrorData(data: ErrorData): Error {
+  switch (data.name) {
+    case 'MamlInputError':
+      return new MamlInputError(data.message, data);
+    case 'StorageError':
+      return new StorageError(data.message, data.path ?? '', data.code ?? '');
+    case 'DivergedError':
+      return new DivergedError(data.message);
+    default: {
+      const err = new Error(data.message);
+      if (data.stack !== undefined) err.stack = data.stack;
+      return err;
+    }
   }
 }

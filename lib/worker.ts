@@ -8,6 +8,7 @@ import { paramLayout } from './params';
 import { SineTask } from './sineTask';
 import { poolFor, ReplicaTrainer } from './train';
 import type { WorkerJob, WorkerReply } from './parallel';
+import { toErrorData } from './validate';
 
 function tasksFrom(specs: NonNullable<WorkerJob['tasks']>): SineTask[] {
   return specs.map((t) => new SineTask(t.amplitude, t.phase, Float64Array.from(t.supportX), t.options));
@@ -61,5 +62,5 @@ function run(job: WorkerJob): void {
 try {
   run(workerData as WorkerJob);
 } catch (err) {
-  parentPort!.postMessage({ kind: 'error', name: (err as Error).name, message: (err as Error).message } satisfies WorkerReply);
+  parentPort!.postMessage({ kind: 'error', error: toErrorData(err) } satisfies WorkerReply);
 }
