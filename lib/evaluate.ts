@@ -14,7 +14,7 @@
 export const DIVERGED_MSE = 1e4;
 import { FastMlp, Workspace } from './fastMlp';
 import { ParamLayout } from './params';
-import { SineTask } from './sineTask';
+import { DataSet, SineTask } from './sineTask';
 import { checkInt, checkPositive, fail } from './validate';
 
 export interface EvalOptions {
@@ -78,22 +78,37 @@ class Adapter {
     const P = theta.length;
     const lrs = init.length === 2 * P ? init.subarray(P) : null;
     theta.set(init.subarray(0, P));
-    const support = task.supportSet();
     const test = task.testSet();
-    const steps = record[record.length - 1];
-    let diverged = false;
     let next = 0; // index into record
-    for (let k = 0; k <= steps; k++) {
-      if (k > 0 && !diverged) {
-        const supportLoss = net.lossAndGrad(theta, support.x, support.y, pass, grad);
-        if (!Number.isFinite(supportLoss)) diverged = true;
-        else sgdStep(theta, grad, lr, lrs);
-      }
-      if (record[next] !== k) continue;
-      const mse = diverged ? Infinity : net.loss(theta, test.x, test.y, pass);
-      if (!(mse <= DIVERGED_MSE)) diverged = true; // also catches NaN; once diverged, it stays so
-      out[next++] = diverged ? Infinity : mse;
+    sgdAdapt(net, pass, theta, grad, task.supportSet(), lr, lrs, record[record.length - 1], true, (k) => {
+      if (record[next] !== k) return true;
+      const mse = net.loss(theta, test.x, test.y, pass);
+      if (!(mse <= DIVERGED_MSE)) return false; // also catches NaN
+      out[next++] = mse;
+      return true;
+    });
+    // once diverged (support loss not finite, or test MSE above DIVERGED_MSE), it stays so
+    while (next < record.length) out[next++] = Infinity;
+  }
+}
+
+/**
+ * The SGD adaptation that evaluation curves and fit plots share: from `theta` (changed in
+ * place), for k = 0..steps, take the k-th SGD step on the support set (k ≥ 1) and then call
+ * `at(k)`; stop early when it returns false. With `stopWhenNonFinite`, a step whose support
+ * loss is not finite is not taken and the adaptation stops there.
+ */
+export function sgdAdapt(
+  net: FastMlp, pass: Workspace, theta: Float64Array, grad: Float64Array, support: DataSet,
+  lr: number, lrs: Float64Array | null, steps: number, stopWhenNonFinite: boolean, at: (k: number) => boolean,
+): void {
+  for (let k = 0; k <= steps; k++) {
+    if (k > 0) {
+      const supportLoss = net.lossAndGrad(theta, support.x, support.y, pass, grad);
+      if (stopWhenNonFinite && !Number.isFinite(supportLoss)) return;
+      sgdStep(theta, grad, lr, lrs);
     }
+    if (!at(k)) return;
   }
 }
 
@@ -211,21 +226,16 @@ export function fitPredictions(theta: Float64Array, layout: ParamLayout, task: S
   const params = theta.slice(0, P);
   const lrs = theta.length === 2 * P ? theta.subarray(P) : null;
   const grad = new Float64Array(P);
-  const support = task.supportSet();
   const test = task.testSet(testSize);
   const scored = task.testSet();
-  const maxStep = Math.max(0, ...fits);
   const predictions: { step: number; y: Float64Array; mse: number }[] = [];
-  for (let k = 0; k <= maxStep; k++) {
-    if (k > 0) {
-      net.lossAndGrad(params, support.x, support.y, pass, grad);
-      sgdStep(params, grad, lr, lrs);
-    }
+  sgdAdapt(net, pass, params, grad, task.supportSet(), lr, lrs, Math.max(0, ...fits), false, (k) => {
     if (fits.includes(k)) {
       const mse = net.loss(params, scored.x, scored.y, pass);
       predictions.push({ step: k, y: net.forward(params, test.x, pass).slice(), mse });
     }
-  }
+    return true;
+  });
   return { x: test.x, predictions };
 }
 

@@ -47,6 +47,10 @@ async function main() {
     const fit = lib.fitPredictions(results[key][0], layout, tasks[3], [0, 1, 10], 0.02);
     out[`fitPredictions ${key}`] = fit.predictions.map((p: { step: number; y: Float64Array; mse: number }) => [p.step, hash(p.y), p.mse]);
   }
+  // a learning rate at which plain SGD diverges on some tasks (the diverged-task path)
+  const wild = lib.evaluate(results['maml/base'], lib.paramLayout(), tasks, { steps: 30, lr: 0.6, record: [0, 1, 2, 5, 10, 30] });
+  out['evaluate diverging'] = { perTask: wild.perTask.map(hash), diverged: wild.summary.map((s: { diverged: number }) => s.diverged) };
+  out['fitPredictions diverging'] = lib.fitPredictions(results['maml/base'][0], lib.paramLayout(), tasks[5], [30, 0, 3], 0.6).predictions.map((p: { y: Float64Array; mse: number }) => [hash(p.y), p.mse]);
   for (const algo of algos) {
     const r = lib.train({ algo, engine: 'autodiff', tasks: 12, epochs: 1, innerSteps: 2 });
     out[`train autodiff ${algo}`] = r.replicas.map(hash);
