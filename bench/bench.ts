@@ -12,7 +12,8 @@ import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { evaluateParallel, heldOutTasks, initBackend, pairedDifference, projectRoot, train, trainParallel, ALGORITHMS, AlgoName, EngineName } from '../lib/index';
+import { initBackend } from '../lib/autodiff';
+import { evaluateParallel, heldOutTasks, pairedDifference, projectRoot, train, trainParallel, ALGORITHMS, AlgoName, EngineName } from '../lib/index';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -13,6 +13,9 @@ import { DataSet } from './sineTask';
 import { InnerOptions, MetaGradientFn, TaskData } from './algorithms/types';
 import { AlgoName, ALGORITHM } from './algorithms/registry';
 
+export { initBackend, BACKENDS } from './backend';
+export type { BackendName } from './backend';
+
 /** Parameters: `hidden1.weight` [40, 1], `hidden1.bias` [40], ..., `out.bias` [1]. */
 export type Params = Record<string, tf.Tensor>;
 
@@ -202,4 +205,18 @@ export function autodiffMetaSgd(layout: ParamLayout, options: InnerOptions): Met
 /** The autodiff path behind the same MetaGradientFn interface as the fast engine (see the registry). */
 export function createAutodiffMetaGradient(layout: ParamLayout, algo: AlgoName, options: InnerOptions): MetaGradientFn {
   return ALGORITHM[algo].autodiff(layout, options);
+}
+
+/**
+ * Track the tfjs tensors a notebook makes: `release()` frees every tensor made since and
+ * returns how many are still allocated.
+ */
+export function trackTensors(): { release(): number } {
+  tf.engine().startScope();
+  return {
+    release() {
+      tf.engine().endScope();
+      return tf.memory().numTensors;
+    },
+  };
 }

@@ -4,7 +4,6 @@
  * example, the error on the unseen half of one-sided tasks, the original's broadcast "MSE",
  * the stale inner gradients of its meta-batches, and the tensors a notebook leaves allocated.
  */
-import * as tf from '@tensorflow/tfjs';
 import { fitPredictions, summarize, StepSummary } from './evaluate';
 import { FastMlp } from './fastMlp';
 import { ParamLayout } from './params';
@@ -94,18 +93,4 @@ export function staleInnerGradientErrors(theta: Float64Array, layout: ParamLayou
     }
   }
   return errors;
-}
-
-/**
- * Track the tfjs tensors a notebook makes: `release()` frees every tensor made since and
- * returns how many are still allocated.
- */
-export function trackTensors(): { release(): number } {
-  tf.engine().startScope();
-  return {
-    release() {
-      tf.engine().endScope();
-      return tf.memory().numTensors;
-    },
-  };
 }

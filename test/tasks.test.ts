@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { findOneSidedTask, isOneSided, linspace, makeTaskPool, Rng, sampleTask, ORIGINAL_TASKS, PAPER_TASKS, taskOptions, MamlInputError, curvesFigure, evaluate, initParams, paramLayout } from '../lib/index';
+import { findOneSidedTask, isOneSided, linspace, makeTaskPool, Rng, sampleTask, ORIGINAL_TASKS, PAPER_TASKS, taskOptions, MamlInputError, curvesFigure, evaluate, initParams, paramLayout } from '../lib/notebook';
 
 test('tasks follow the original distribution: A in [0.1, 5), phase in [0, 2π), x in [-5, 5)', () => {
   const pool = makeTaskPool(2000, new Rng(3));

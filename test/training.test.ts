@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { evaluate, initBackend, initParams, makeTaskPool, paramLayout, Rng, STREAM, train, Adam, FastMlp, maml, trainingPool, resolveTrainConfig } from '../lib/index';
+import { initBackend } from '../lib/autodiff';
+import { evaluate, initParams, makeTaskPool, paramLayout, Rng, STREAM, train, Adam, FastMlp, maml, trainingPool, resolveTrainConfig } from '../lib/index';
 import { relErr } from './helpers';
 
 test('same seed, same parameters bit for bit; another seed differs', () => {

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { broadcastMse, expectVerdict, loadReference, pairedRatio, rules, verdict } from '../lib/index';
+import { broadcastMse, expectVerdict, loadReference, pairedRatio, rules, verdict } from '../lib/notebook';
 
 test('decision rules: holds, does not hold, or undecided when the interval straddles the threshold', () => {
   assert.equal(rules.below(0).decide(-2, -1), 'holds');

@@ -1,0 +1,21 @@
+/**
+ * The notebooks' entry point: the public API of lib/index plus the output helpers that only a
+ * notebook (a tslab kernel) uses: Plotly charts, danfo tables, verdict cells, progress bars and
+ * the playground. Loads no tfjs either (danfo loads when a table is first made); the autodiff
+ * path and the backend choice are in lib/autodiff.
+ *
+ * @example
+ *   import * as ms from './lib/notebook';
+ *   ms.plot(ms.curvesFigure({ MAML: result }, 'test MSE after k steps'));
+ */
+export * from './index';
+
+export type { Figure, MimeBundle } from './display';
+export { plot, progressBar } from './display';
+export { color, curvesFigure, fitFigure, tasksFigure } from './charts';
+export { showFrame, summaryFrame, table, wideSummaryFrame } from './tables';
+export type { Decision, Rule, Verdict, VerdictInput } from './verdict';
+export { expectVerdict, pairedRatio, rules, say, verdict } from './verdict';
+export type { PlaygroundModel } from './playground';
+export { playground, playgroundModels } from './playground';
+export { PlaygroundEngine } from './playgroundEngine';
