@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../lib/autodiff';
+import { initBackend } from '../lib/tfjs/autodiff';
 import { evaluateParallel, heldOutTasks, pairedDifference, projectRoot, train, trainParallel, ALGORITHMS, AlgoName, EngineName } from '../lib/index';
 
 const args = process.argv.slice(2);

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveTrainConfig, RunState, train, TrainConfigInput, trainParallel, TrainOptions } from '../lib/index';
-import { snapshotEveryMs, snapshotPath, writeSnapshot } from '../lib/snapshot';
+import { snapshotEveryMs, snapshotPath, writeSnapshot } from '../lib/runtime/snapshot';
 
 async function main() {
   const arg = (name: string, fallback: number) => {

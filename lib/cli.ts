@@ -6,16 +6,16 @@
  * (a bug) prints its stack trace and exits 1. Options are declared once in a table per
  * command, which drives parsing, checking and `--help`.
  */
-import { checkFreeSpace, checkpointSizeBound, loadCheckpoint, prepareOutput, saveCheckpoint } from './checkpoint';
-import { adaptationCurves, checkEvaluation, EvalOptions, EvalResult, summarizeCurves } from './evaluate';
-import { ParamLayout } from './params';
-import { formatDuration, terminalProgress } from './progress';
-import { Rng, STREAM } from './rng';
-import { makeTaskPool, SineTask } from './sineTask';
+import { checkFreeSpace, checkpointSizeBound, loadCheckpoint, prepareOutput, saveCheckpoint } from './runtime/checkpoint';
+import { adaptationCurves, checkEvaluation, EvalOptions, EvalResult, summarizeCurves } from './evaluation/evaluate';
+import { ParamLayout } from './model/params';
+import { formatDuration, terminalProgress } from './training/progress';
+import { Rng, STREAM } from './tasks/rng';
+import { makeTaskPool, SineTask } from './tasks/sineTask';
 import { ALGORITHM, algorithmsWhere, ALGORITHMS, AlgoName } from './algorithms/registry';
-import { ENGINES, resolveTrainConfig, TrainConfig, TrainConfigInput, EngineName } from './train';
-import { trainWithSignals } from './snapshot';
-import { checkEvalLimits, checkTrainLimits, DivergedError, fail, LIMITS, MamlInputError, oneLine, quote, StorageError, subjectOf } from './validate';
+import { ENGINES, resolveTrainConfig, TrainConfig, TrainConfigInput, EngineName } from './training/train';
+import { trainWithSignals } from './runtime/snapshot';
+import { checkEvalLimits, checkTrainLimits, DivergedError, fail, LIMITS, MamlInputError, oneLine, quote, StorageError, subjectOf } from './core/validate';
 
 /** Where the CLI writes; tests pass fakes (stderr.isTTY decides how progress is drawn). */
 export interface CliStreams {
@@ -288,7 +288,7 @@ async function trainCommand(args: string[], streams: CliStreams): Promise<void> 
     if (config.engine === 'autodiff') {
       // tfjs is loaded only for this engine: the fast engine needs none of it
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { initBackend } = require('./backend') as typeof import('./backend');
+      const { initBackend } = require('./tfjs/backend') as typeof import('./tfjs/backend');
       await initBackend();
     } else {
       streams.stderr.write('engine: fast (hand-derived float64 gradients; --engine autodiff uses tfjs)\n');

@@ -15,14 +15,14 @@
  */
 
 // task data (notebook 01)
-export { Rng, STREAM } from './rng';
-export type { DataSet, SineTaskOptions } from './sineTask';
-export { findOneSidedTask, isOneSided, linspace, makeTaskPool, ORIGINAL_TASKS, PAPER_TASKS, sampleTask, SineTask, taskOptions, withShots } from './sineTask';
+export { Rng, STREAM } from './tasks/rng';
+export type { DataSet, SineTaskOptions } from './tasks/sineTask';
+export { findOneSidedTask, isOneSided, linspace, makeTaskPool, ORIGINAL_TASKS, PAPER_TASKS, sampleTask, SineTask, taskOptions, withShots } from './tasks/sineTask';
 
 // the model (notebook 02)
-export type { ParamEntry, ParamLayout } from './params';
-export { DEFAULT_LAYER_SIZES, fromNamedArrays, initParams, paramLayout, toNamedArrays } from './params';
-export { FastMlp } from './fastMlp';
+export type { ParamEntry, ParamLayout } from './model/params';
+export { DEFAULT_LAYER_SIZES, fromNamedArrays, initParams, paramLayout, toNamedArrays } from './model/params';
+export { FastMlp } from './model/fastMlp';
 
 // algorithms (notebooks 04, 05, 07, 08)
 export type { InnerOptions, MetaGradientFn, TaskData } from './algorithms/types';
@@ -35,29 +35,29 @@ export * as reptile from './algorithms/reptile';
 export * as metasgd from './algorithms/metasgd';
 
 // meta-training (notebooks 04, 08)
-export { Adam } from './adam';
-export type { AlgoName, EngineName, Progress, ReplicaState, RunState, TrainConfig, TrainConfigInput, TrainOptions, TrainResult } from './train';
-export { ALGORITHMS, ENGINES, resolveTrainConfig, train, trainAsync, trainingPool, TrainingInterrupted } from './train';
-export { defaultWorkers, evaluateParallel, trainParallel } from './parallel';
+export { Adam } from './optim/adam';
+export type { AlgoName, EngineName, Progress, ReplicaState, RunState, TrainConfig, TrainConfigInput, TrainOptions, TrainResult } from './training/train';
+export { ALGORITHMS, ENGINES, resolveTrainConfig, train, trainAsync, trainingPool, TrainingInterrupted } from './training/train';
+export { defaultWorkers, evaluateParallel, trainParallel } from './runtime/parallel';
 
 // evaluation (notebook 03)
-export type { EvalOptions, EvalResult, StepSummary } from './evaluate';
-export { atStep, DIVERGED_MSE, evaluate, fitPredictions, pairedDifference, summarize } from './evaluate';
+export type { EvalOptions, EvalResult, StepSummary } from './evaluation/evaluate';
+export { atStep, DIVERGED_MSE, evaluate, fitPredictions, pairedDifference, summarize } from './evaluation/evaluate';
 
 // checkpoints and the notebooks' experiment (notebook 04)
-export type { Checkpoint, WriteFs } from './checkpoint';
-export { checkLibraryVersion, configKey, loadCheckpoint, prepareOutput, saveCheckpoint, storageLayout, writeFileAtomic } from './checkpoint';
-export type { Scale } from './experiment';
-export { checkpointDir, currentScale, heldOutTasks, projectRoot, randomModels, recipe, SCALES, trainOrLoad } from './experiment';
-export { InterruptedError } from './interrupt';
-export { LIBRARY_VERSION } from './version';
+export type { Checkpoint, WriteFs } from './runtime/checkpoint';
+export { checkLibraryVersion, configKey, loadCheckpoint, prepareOutput, saveCheckpoint, storageLayout, writeFileAtomic } from './runtime/checkpoint';
+export type { Scale } from './experiment/experiment';
+export { checkpointDir, currentScale, heldOutTasks, projectRoot, randomModels, recipe, SCALES, trainOrLoad } from './experiment/experiment';
+export { InterruptedError } from './training/interrupt';
+export { LIBRARY_VERSION } from './core/version';
 
 // measurements of the original's claims and defects (notebooks 02, 04, 10) and the PyTorch reference (07, 09)
-export { broadcastMse, oneSidedExample, oneSidedTasks, staleInnerGradientErrors, trainingTasks, unseenHalfErrors } from './measures';
-export type { ReferenceModel, ReferencePaper, ReferenceRecipe, ReferenceResults, ReferenceTiming } from './reference';
-export { loadReference, referenceAt, referencePaper, referenceRecipe, referenceTiming, REFERENCE_MODELS } from './reference';
-export { NAMES, REFERENCE_NAMES } from './names';
+export { broadcastMse, oneSidedExample, oneSidedTasks, staleInnerGradientErrors, trainingTasks, unseenHalfErrors } from './experiment/measures';
+export type { ReferenceModel, ReferencePaper, ReferenceRecipe, ReferenceResults, ReferenceTiming } from './experiment/reference';
+export { loadReference, referenceAt, referencePaper, referenceRecipe, referenceTiming, REFERENCE_MODELS } from './experiment/reference';
+export { NAMES, REFERENCE_NAMES } from './experiment/names';
 
 // input checks and errors (README "Reliability")
-export type { ErrorData, InputErrorDetails } from './validate';
-export { checkEvalLimits, checkTrainLimits, DivergedError, fromErrorData, LIMITS, MamlInputError, oneLine, quote, show, StorageError, toErrorData } from './validate';
+export type { ErrorData, InputErrorDetails } from './core/validate';
+export { checkEvalLimits, checkTrainLimits, DivergedError, fromErrorData, LIMITS, MamlInputError, oneLine, quote, show, StorageError, toErrorData } from './core/validate';

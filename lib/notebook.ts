@@ -10,12 +10,12 @@
  */
 export * from './index';
 
-export type { Figure, MimeBundle } from './display';
-export { plot, progressBar } from './display';
-export { color, curvesFigure, fitFigure, tasksFigure } from './charts';
-export { showFrame, summaryFrame, table, wideSummaryFrame } from './tables';
-export type { Decision, Rule, Verdict, VerdictInput } from './verdict';
-export { expectVerdict, pairedRatio, rules, say, verdict } from './verdict';
-export type { PlaygroundModel } from './playground';
-export { playground, playgroundModels } from './playground';
-export { PlaygroundEngine } from './playgroundEngine';
+export type { Figure, MimeBundle } from './display/display';
+export { plot, progressBar } from './display/display';
+export { color, curvesFigure, fitFigure, tasksFigure } from './display/charts';
+export { showFrame, summaryFrame, table, wideSummaryFrame } from './display/tables';
+export type { Decision, Rule, Verdict, VerdictInput } from './display/verdict';
+export { expectVerdict, pairedRatio, rules, say, verdict } from './display/verdict';
+export type { PlaygroundModel } from './display/playground';
+export { playground, playgroundModels } from './display/playground';
+export { PlaygroundEngine } from './display/playgroundEngine';

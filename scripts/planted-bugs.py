@@ -15,21 +15,21 @@ os.symlink(os.path.join(root, 'node_modules'), os.path.join(scratch, 'node_modul
 os.chdir(scratch)
 missed = 0
 bugs = [
- ("ci95 variance over n", "lib/evaluate.ts", "/ (n - 1)) : NaN;", "/ n) : NaN;", ["statistics"]),
- ("ci95 without sqrt", "lib/evaluate.ts", "ci95: n > 1 ? (1.96 * sd) / Math.sqrt(n) : NaN", "ci95: n > 1 ? (1.96 * sd * sd) / Math.sqrt(n) : NaN", ["statistics"]),
- ("threshold ignored", "lib/evaluate.ts", "if (!(mse <= DIVERGED_MSE)) diverged = true;", "if (!(mse <= Infinity)) diverged = true;", ["evaluate-oracle"]),
- ("not paired", "lib/evaluate.ts", "a.perTask[i].map((v, t) => v - b.perTask[i][t])", "a.perTask[i].map((v, t) => v - Float64Array.from(b.perTask[i]).sort()[t])", ["statistics"]),
- ("random points", "lib/evaluate.ts", "const test = task.testSet();\n    const steps", "const test = task.querySet(new (require('./rng').Rng)(0), 50);\n    const steps", ["evaluate-oracle"]),
- ("one replica", "lib/evaluate.ts", "perTask[k][t] += v / curves.length;", "perTask[k][t] = v;", ["statistics", "evaluate-oracle"]),
- ("even median", "lib/evaluate.ts", "(sorted[mid - 1] + sorted[mid]) / 2", "sorted[mid]", ["statistics"]),
- ("seedCompat dropped", "lib/train.ts", "seedCompat: config.seedCompat };", "seedCompat: false };", ["replay"]),
- ("shuffle once", "lib/train.ts", ": rng.shuffled(pool);", ": (epoch === 0 ? (pool = rng.shuffled(pool)) : pool);", ["replay"]),
- ("full batch divisor", "lib/train.ts", "batchGrad[j] /= inBatch;", "batchGrad[j] /= B;", ["replay"]),
- ("fresh: one task reused", "lib/train.ts", "Array.from({ length: config.tasks }, () => sampleTask(rng, config.taskOptions))", "((t) => Array.from({ length: config.tasks }, () => t))(sampleTask(rng, config.taskOptions))", ["replay"]),
+ ("ci95 variance over n", "lib/evaluation/evaluate.ts", "/ (n - 1)) : NaN;", "/ n) : NaN;", ["statistics"]),
+ ("ci95 without sqrt", "lib/evaluation/evaluate.ts", "ci95: n > 1 ? (1.96 * sd) / Math.sqrt(n) : NaN", "ci95: n > 1 ? (1.96 * sd * sd) / Math.sqrt(n) : NaN", ["statistics"]),
+ ("threshold ignored", "lib/evaluation/evaluate.ts", "if (!(mse <= DIVERGED_MSE)) return false;", "if (!(mse <= Infinity)) return false;", ["evaluate-oracle"]),
+ ("not paired", "lib/evaluation/evaluate.ts", "a.perTask[i].map((v, t) => v - b.perTask[i][t])", "a.perTask[i].map((v, t) => v - Float64Array.from(b.perTask[i]).sort()[t])", ["statistics"]),
+ ("random points", "lib/evaluation/evaluate.ts", "const test = task.testSet();\n    let next", "const test = task.querySet(new (require('../tasks/rng').Rng)(0), 50);\n    let next", ["evaluate-oracle"]),
+ ("one replica", "lib/evaluation/evaluate.ts", "perTask[k][t] += v / curves.length;", "perTask[k][t] = v;", ["statistics", "evaluate-oracle"]),
+ ("even median", "lib/evaluation/evaluate.ts", "(sorted[mid - 1] + sorted[mid]) / 2", "sorted[mid]", ["statistics"]),
+ ("seedCompat dropped", "lib/training/train.ts", "seedCompat: config.seedCompat };", "seedCompat: false };", ["replay"]),
+ ("shuffle once", "lib/training/train.ts", ": rng.shuffled(pool);", ": (epoch === 0 ? (pool = rng.shuffled(pool)) : pool);", ["replay"]),
+ ("full batch divisor", "lib/training/train.ts", "batchGrad[j] /= inBatch;", "batchGrad[j] /= B;", ["replay"]),
+ ("fresh: one task reused", "lib/training/train.ts", "Array.from({ length: config.tasks }, () => sampleTask(rng, config.taskOptions))", "((t) => Array.from({ length: config.tasks }, () => t))(sampleTask(rng, config.taskOptions))", ["replay"]),
  ("CLI ignores --seed", "lib/cli.ts", "const seed = (opts.seed as number | undefined) ?? 1;", "const seed = 1;", ["cli-values"]),
  ("CLI ignores --lr", "lib/cli.ts", "const lr = (opts.lr as number | undefined) ?? 0.01;", "const lr = 0.01;", ["cli-values"]),
  ("Hessian sign flipped", "lib/algorithms/maml.ts", "out[j] -= innerLr * hv[j];", "out[j] += innerLr * hv[j];", ["golden", "replay"]),
- ("Meta-SGD rates ignored", "lib/evaluate.ts", "else for (let j = 0; j < theta.length; j++) theta[j] -= lrs[j] * grad[j];", "else for (let j = 0; j < theta.length; j++) theta[j] -= lr * grad[j];", ["evaluate-oracle"]),
+ ("Meta-SGD rates ignored", "lib/evaluation/evaluate.ts", "else for (let j = 0; j < theta.length; j++) theta[j] -= lrs[j] * grad[j];", "else for (let j = 0; j < theta.length; j++) theta[j] -= lr * grad[j];", ["evaluate-oracle"]),
 ]
 only = sys.argv[1:]
 for name, f, old, new, tests in bugs:

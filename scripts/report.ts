@@ -11,10 +11,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { currentScale, projectRoot } from '../lib/experiment';
-import { escapeHtml } from '../lib/display';
-import { writeFileAtomic } from '../lib/checkpoint';
-import { writePlaygroundReport } from '../lib/playground';
+import { currentScale, projectRoot } from '../lib/experiment/experiment';
+import { escapeHtml } from '../lib/display/display';
+import { writeFileAtomic } from '../lib/runtime/checkpoint';
+import { writePlaygroundReport } from '../lib/display/playground';
 
 const PYTHON = '/usr/bin/python3';
 const root = projectRoot(__dirname);

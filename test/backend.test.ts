@@ -6,7 +6,7 @@ import * as path from 'node:path';
 
 const root = path.join(__dirname, '..');
 function choose(env: Record<string, string>) {
-  const code = "require('./lib/backend').initBackend().then((b) => console.log('chosen=' + b), (e) => { console.log('error=' + e.message); })";
+  const code = "require('./lib/tfjs/backend').initBackend().then((b) => console.log('chosen=' + b), (e) => { console.log('error=' + e.message); })";
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
   return { stdout: r.stdout, stderr: r.stderr };
 }

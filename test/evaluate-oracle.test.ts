@@ -4,10 +4,10 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { DIVERGED_MSE, evaluate, fitPredictions } from '../lib/evaluate';
-import { initParams, paramLayout } from '../lib/params';
-import { Rng } from '../lib/rng';
-import { makeTaskPool, SineTask, taskOptions } from '../lib/sineTask';
+import { DIVERGED_MSE, evaluate, fitPredictions } from '../lib/evaluation/evaluate';
+import { initParams, paramLayout } from '../lib/model/params';
+import { Rng } from '../lib/tasks/rng';
+import { makeTaskPool, SineTask, taskOptions } from '../lib/tasks/sineTask';
 import { refCurve, refGrad, refGrid, refPredict } from './reference';
 
 const sizes = [1, 40, 40, 1];

@@ -14,11 +14,11 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { evaluate } from '../lib/evaluate';
-import { initParams, paramLayout } from '../lib/params';
-import { Rng, STREAM } from '../lib/rng';
-import { makeTaskPool } from '../lib/sineTask';
-import { AlgoName, train } from '../lib/train';
+import { evaluate } from '../lib/evaluation/evaluate';
+import { initParams, paramLayout } from '../lib/model/params';
+import { Rng, STREAM } from '../lib/tasks/rng';
+import { makeTaskPool } from '../lib/tasks/sineTask';
+import { AlgoName, train } from '../lib/training/train';
 
 /** Two numbers that move with any change of a parameter vector, including a permutation. */
 function checksum(v: ArrayLike<number>): number[] {
@@ -34,20 +34,20 @@ function checksum(v: ArrayLike<number>): number[] {
 function stages(): [string, string, number[]][] {
   const out: [string, string, number[]][] = [];
   const rng = new Rng(0);
-  out.push(['rng', 'the generator (lib/rng.ts)', [rng.next(), rng.next(), new Rng(7, STREAM.replica).nextUint32()]]);
+  out.push(['rng', 'the generator (lib/tasks/rng.ts)', [rng.next(), rng.next(), new Rng(7, STREAM.replica).nextUint32()]]);
   const tasks = makeTaskPool(20, new Rng(1, STREAM.heldOutTasks));
-  out.push(['tasks', 'task sampling (lib/sineTask.ts)', [tasks[0].amplitude, tasks[0].phase, ...checksum(tasks.flatMap((t) => Array.from(t.supportX)))]]);
-  out.push(['init', 'the initialisation (lib/params.ts)', checksum(initParams(new Rng(0, STREAM.replica)))]);
+  out.push(['tasks', 'task sampling (lib/tasks/sineTask.ts)', [tasks[0].amplitude, tasks[0].phase, ...checksum(tasks.flatMap((t) => Array.from(t.supportX)))]]);
+  out.push(['init', 'the initialisation (lib/model/params.ts)', checksum(initParams(new Rng(0, STREAM.replica)))]);
   const layout = paramLayout();
   let trainedMaml: Float64Array[] = [];
   const runs: [string, AlgoName, boolean][] = [['maml', 'maml', false], ['fomaml', 'fomaml', false], ['maml-seedcompat', 'maml', true], ['transfer', 'transfer', false], ['reptile', 'reptile', false], ['metasgd', 'metasgd', false]];
   for (const [name, algo, seedCompat] of runs) {
     const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3 });
     if (name === 'maml') trainedMaml = r.replicas;
-    out.push([`train ${name}`, `training ${name} (lib/train.ts, lib/algorithms/, lib/fastMlp.ts, lib/adam.ts)`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
+    out.push([`train ${name}`, `training ${name} (lib/training/train.ts, lib/algorithms/, lib/model/fastMlp.ts, lib/optim/adam.ts)`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
   }
   const e = evaluate(trainedMaml, layout, tasks, { steps: 5, lr: 0.02 });
-  out.push(['evaluate', 'evaluation (lib/evaluate.ts)', [0, 1, 5].flatMap((k) => [e.summary[k].mean, e.summary[k].ci95, e.summary[k].median])]);
+  out.push(['evaluate', 'evaluation (lib/evaluation/evaluate.ts)', [0, 1, 5].flatMap((k) => [e.summary[k].mean, e.summary[k].ci95, e.summary[k].median])]);
   return out;
 }
 

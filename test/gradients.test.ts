@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import * as autodiff from '../lib/autodiff';
-import { initBackend } from '../lib/autodiff';
+import * as autodiff from '../lib/tfjs/autodiff';
+import { initBackend } from '../lib/tfjs/autodiff';
 import { fomaml, maml, transfer, FastMlp, TaskData } from '../lib/index';
 import { fixture, relErr } from './helpers';
 

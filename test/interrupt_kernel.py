@@ -89,7 +89,7 @@ def run(code, interrupt_after=None, wait_for=None, timeout=600):
 
 result = {}
 try:
-    result['setup'] = run("import * as ms from './lib/index';\nimport { progressBar } from './lib/display';\n"
+    result['setup'] = run("import * as ms from './lib/index';\nimport { progressBar } from './lib/display/display';\n"
                           "console.log('ready');")
     # the full recipe's MAML (200,000 tasks, a minute or more here): interrupted three times
     long_cell = ("const LONG = await ms.trainOrLoad(ms.recipe('maml', ms.SCALES.full), progressBar('MAML (second order)'));\n"

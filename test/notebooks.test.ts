@@ -146,7 +146,7 @@ test('npm run report writes playground.html, linked from index.html, and it star
   const { page, external, problems } = await offlinePage(browser);
   await page.setViewport({ width: 1200, height: 900 });
   await page.goto(pathToFileURL(path.join(out, 'playground.html')).href, { waitUntil: 'load' });
-  // the page's test hook (lib/playgroundBrowser.ts): its state once the first redraw is done
+  // the page's test hook (lib/display/playgroundBrowser.ts): its state once the first redraw is done
   await page.waitForFunction(() => JSON.parse((window as unknown as { mamlPlayground: { state(): string } }).mamlPlayground.state())?.redraws > 0, { timeout: 30_000 });
   const models = await page.evaluate(() => JSON.parse((window as unknown as { mamlPlayground: { state(): string } }).mamlPlayground.state()).models.length);
   fs.mkdirSync(path.join(out, 'screenshots'), { recursive: true });

@@ -13,11 +13,11 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium, offlinePage } from './browser';
-import { evaluate, fitPredictions } from '../lib/evaluate';
-import { heldOutTasks, Scale } from '../lib/experiment';
-import { paramLayout } from '../lib/params';
-import { PlaygroundModel, playgroundModels, playgroundScript, writePlaygroundPage } from '../lib/playground';
-import { PlaygroundEngine } from '../lib/playgroundEngine';
+import { evaluate, fitPredictions } from '../lib/evaluation/evaluate';
+import { heldOutTasks, Scale } from '../lib/experiment/experiment';
+import { paramLayout } from '../lib/model/params';
+import { PlaygroundModel, playgroundModels, playgroundScript, writePlaygroundPage } from '../lib/display/playground';
+import { PlaygroundEngine } from '../lib/display/playgroundEngine';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-playground-'));
 const screenshots = path.join(process.env.MAML_TEST_REPORTS ?? tmp, 'screenshots');

@@ -10,10 +10,10 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FastMlp } from '../lib/fastMlp';
-import { initParams, paramLayout } from '../lib/params';
-import { Rng } from '../lib/rng';
-import { makeTaskPool } from '../lib/sineTask';
+import { FastMlp } from '../lib/model/fastMlp';
+import { initParams, paramLayout } from '../lib/model/params';
+import { Rng } from '../lib/tasks/rng';
+import { makeTaskPool } from '../lib/tasks/sineTask';
 import { createMetaGradient } from '../lib/algorithms/maml';
 
 const root = path.join(__dirname, '..');

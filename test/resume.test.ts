@@ -9,12 +9,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadCheckpoint } from '../lib/checkpoint';
-import { trainParallel } from '../lib/parallel';
-import { readSnapshot, snapshotPath, writeSnapshot } from '../lib/snapshot';
-import { resolveTrainConfig, RunState, train, TrainConfigInput, TrainingInterrupted, TrainResult } from '../lib/train';
-import { Rng } from '../lib/rng';
-import { MamlInputError } from '../lib/validate';
+import { loadCheckpoint } from '../lib/runtime/checkpoint';
+import { trainParallel } from '../lib/runtime/parallel';
+import { readSnapshot, snapshotPath, writeSnapshot } from '../lib/runtime/snapshot';
+import { resolveTrainConfig, RunState, train, TrainConfigInput, TrainingInterrupted, TrainResult } from '../lib/training/train';
+import { Rng } from '../lib/tasks/rng';
+import { MamlInputError } from '../lib/core/validate';
 
 const CLI = path.join(__dirname, '..', 'bin', 'maml-sine.js');
 

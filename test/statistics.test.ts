@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { EvalResult, pairedDifference, summarize, summarizeCurves, atStep } from '../lib/evaluate';
-import { MamlInputError } from '../lib/validate';
+import { EvalResult, pairedDifference, summarize, summarizeCurves, atStep } from '../lib/evaluation/evaluate';
+import { MamlInputError } from '../lib/core/validate';
 import { refMean, refSd } from './reference';
 
 const close = (actual: number, expected: number, what: string, tol = 1e-12) =>

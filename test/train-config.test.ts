@@ -8,12 +8,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadCheckpoint } from '../lib/checkpoint';
+import { loadCheckpoint } from '../lib/runtime/checkpoint';
 import { run as runCli } from '../lib/cli';
-import { Rng, STREAM } from '../lib/rng';
-import { makeTaskPool, ORIGINAL_TASKS } from '../lib/sineTask';
-import { Progress, resolveTrainConfig, totalTasks, train } from '../lib/train';
-import { MamlInputError } from '../lib/validate';
+import { Rng, STREAM } from '../lib/tasks/rng';
+import { makeTaskPool, ORIGINAL_TASKS } from '../lib/tasks/sineTask';
+import { Progress, resolveTrainConfig, totalTasks, train } from '../lib/training/train';
+import { MamlInputError } from '../lib/core/validate';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-config-'));
 

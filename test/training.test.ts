@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../lib/autodiff';
+import { initBackend } from '../lib/tfjs/autodiff';
 import { evaluate, initParams, makeTaskPool, paramLayout, Rng, STREAM, train, Adam, FastMlp, maml, trainingPool, resolveTrainConfig } from '../lib/index';
 import { relErr } from './helpers';
 

@@ -7,7 +7,7 @@
  * The product is applied right to left with Hessian-vector products, so no Hessian is formed.
  * `firstOrder: true` drops the H terms (first-order MAML, see fomaml.ts).
  */
-import { FastMlp } from '../fastMlp';
+import { FastMlp } from '../model/fastMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
 export interface MamlOptions extends InnerOptions {

@@ -7,7 +7,7 @@
  *
  * Second order, with Hessian-vector products as in maml.ts.
  */
-import { FastMlp } from '../fastMlp';
+import { FastMlp } from '../model/fastMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
 /** θ followed by α, initialised to the scalar inner learning rate everywhere. */

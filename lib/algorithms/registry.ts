@@ -7,8 +7,8 @@
  *
  * Explained in notebooks 04 (MAML), 05 (transfer), 07 (first-order MAML) and 08 (Reptile, Meta-SGD).
  */
-import { FastMlp } from '../fastMlp';
-import type { ParamLayout } from '../params';
+import { FastMlp } from '../model/fastMlp';
+import type { ParamLayout } from '../model/params';
 import * as fomaml from './fomaml';
 import * as maml from './maml';
 import * as metasgd from './metasgd';
@@ -39,9 +39,9 @@ export interface Algorithm {
 }
 
 /** The autodiff module, loaded on first use: tfjs costs ~100 MB and seconds to load. */
-function autodiffPath(): typeof import('../autodiff') {
+function autodiffPath(): typeof import('../tfjs/autodiff') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('../autodiff') as typeof import('../autodiff');
+  return require('../tfjs/autodiff') as typeof import('../tfjs/autodiff');
 }
 
 const defaults = { defaultEpochs: 4, defaultInnerSteps: 1, usesQuery: true, leakApplies: false, learnsRates: false, singleModel: false };

@@ -4,7 +4,7 @@
  * "gradient" (θ − φ)/(k · α) makes that a step toward the adapted weights, at the scale of a
  * loss gradient. No second derivatives, no query set in the update.
  */
-import { FastMlp } from '../fastMlp';
+import { FastMlp } from '../model/fastMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
 export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity = 64): MetaGradientFn {

@@ -1,4 +1,4 @@
-import { DataSet } from '../sineTask';
+import { DataSet } from '../tasks/sineTask';
 
 /** What one task contributes to a meta-step: its K support points and fresh query points. */
 export interface TaskData {

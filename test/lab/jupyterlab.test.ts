@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../browser';
-import { plotlyPublicCopy } from '../../lib/display';
+import { plotlyPublicCopy } from '../../lib/display/display';
 
 const root = path.join(__dirname, '..', '..');
 const LAB = path.join(root, '.venv', 'bin', 'jupyter-lab');

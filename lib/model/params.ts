@@ -3,8 +3,8 @@
  * offsets) over one flat Float64Array. The tfjs model turns it into a plain dictionary of
  * tensors; the fast engine works on the flat array directly.
  */
-import { Rng } from './rng';
-import { checkInt, fail } from './validate';
+import { Rng } from '../tasks/rng';
+import { checkInt, fail } from '../core/validate';
 
 /** The original's network: 1 input, two hidden ReLU layers of 40, 1 output. */
 export const DEFAULT_LAYER_SIZES: readonly number[] = Object.freeze([1, 40, 40, 1]);

@@ -4,15 +4,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configKey, loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { ALGORITHM } from './algorithms/registry';
-import { initParams, paramLayout } from './params';
-import { Rng, STREAM } from './rng';
-import { makeTaskPool, SineTask, SineTaskOptions } from './sineTask';
-import { InterruptedError } from './interrupt';
-import { removeSnapshot, snapshotPath, trainWithSnapshots } from './snapshot';
-import { Progress, resolveTrainConfig, totalTasks, TrainConfigInput, TrainingInterrupted, TrainResult } from './train';
-import { checkOneOf } from './validate';
+import { configKey, loadCheckpoint, saveCheckpoint } from '../runtime/checkpoint';
+import { ALGORITHM } from '../algorithms/registry';
+import { initParams, paramLayout } from '../model/params';
+import { Rng, STREAM } from '../tasks/rng';
+import { makeTaskPool, SineTask, SineTaskOptions } from '../tasks/sineTask';
+import { InterruptedError } from '../training/interrupt';
+import { removeSnapshot, snapshotPath, trainWithSnapshots } from '../runtime/snapshot';
+import { Progress, resolveTrainConfig, totalTasks, TrainConfigInput, TrainingInterrupted, TrainResult } from '../training/train';
+import { checkOneOf } from '../core/validate';
 
 export interface Scale {
   name: 'full' | 'quick';

@@ -3,12 +3,12 @@
  * adaptation curves for a slice of tasks, and posts the results back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { adaptationCurves } from './evaluate';
-import { paramLayout } from './params';
-import { SineTask } from './sineTask';
-import { poolFor, ReplicaTrainer } from './train';
+import { adaptationCurves } from '../evaluation/evaluate';
+import { paramLayout } from '../model/params';
+import { SineTask } from '../tasks/sineTask';
+import { poolFor, ReplicaTrainer } from '../training/train';
 import type { WorkerJob, WorkerReply } from './parallel';
-import { toErrorData } from './validate';
+import { toErrorData } from '../core/validate';
 
 function tasksFrom(specs: NonNullable<WorkerJob['tasks']>): SineTask[] {
   return specs.map((t) => new SineTask(t.amplitude, t.phase, Float64Array.from(t.supportX), t.options));

@@ -8,7 +8,7 @@
  * succeed and still bring no native backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkOneOf, MamlInputError } from './validate';
+import { checkOneOf, MamlInputError } from '../core/validate';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];

@@ -1,15 +1,15 @@
 /**
  * The playground in the page: esbuild bundles this file with the library modules it imports
  * (playgroundEngine -> fastMlp, evaluate, sineTask, rng, params, validate) into one script
- * that lib/playground.ts inlines into the notebook output and reports/playground.html.
+ * that lib/display/playground.ts inlines into the notebook output and reports/playground.html.
  *
  * Interaction is Plotly's own: `clickanywhere` turns a click on the plot into plotly_click
  * with the clicked data coordinates (add a point); each support point carries an annotation
  * that Plotly lets the reader drag (`edits.annotationPosition`, reported by plotly_relayout)
  * or click (plotly_clickannotation: remove it). Every other control is a real form element.
  */
-import { STREAM, Rng } from './rng';
-import { findOneSidedTask, sampleTask, ORIGINAL_TASKS } from './sineTask';
+import { STREAM, Rng } from '../tasks/rng';
+import { findOneSidedTask, sampleTask, ORIGINAL_TASKS } from '../tasks/sineTask';
 import { Adaptation, AdaptRun, PlaygroundEngine, PlaygroundModelSpec, PlaygroundSpec } from './playgroundEngine';
 
 interface PlotlyDiv extends HTMLElement {

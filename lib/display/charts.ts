@@ -1,7 +1,7 @@
 /** Plotly figures for the notebooks, built as plain data (so they can be tested). */
 import type { Figure } from './display';
-import type { EvalResult } from './evaluate';
-import type { SineTask } from './sineTask';
+import type { EvalResult } from '../evaluation/evaluate';
+import type { SineTask } from '../tasks/sineTask';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 

@@ -3,7 +3,7 @@
  * danfojs-node takes seconds to load, so it is required lazily, only by the notebooks.
  */
 import type { DataFrame } from 'danfojs-node';
-import { atStep, EvalResult } from './evaluate';
+import { atStep, EvalResult } from '../evaluation/evaluate';
 import { escapeHtml, showTable } from './display';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

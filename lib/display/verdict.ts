@@ -7,7 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { displayBundle, escapeHtml } from './display';
-import type { Scale } from './experiment';
+import type { Scale } from '../experiment/experiment';
 
 export type Decision = 'holds' | 'holds partly' | 'does not hold' | 'undecided';
 

@@ -9,15 +9,15 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { checkEvaluation, EvalOptions, EvalResult, summarizeCurves } from './evaluate';
-import { ParamLayout, paramLayout } from './params';
-import { SineTask, SineTaskOptions } from './sineTask';
-import { InterruptedError, whileInterruptible } from './interrupt';
+import { checkEvaluation, EvalOptions, EvalResult, summarizeCurves } from '../evaluation/evaluate';
+import { ParamLayout, paramLayout } from '../model/params';
+import { SineTask, SineTaskOptions } from '../tasks/sineTask';
+import { InterruptedError, whileInterruptible } from '../training/interrupt';
 import {
   checkResumeState, DEFAULT_SNAPSHOT_MS, progressCounter, ReplicaState, resolveTrainConfig, RunState, tasksDoneIn, totalTasks, TrainConfig,
   TrainConfigInput, TrainingInterrupted, TrainResult, TrainOptions,
-} from './train';
-import { checkInt, ErrorData, fromErrorData } from './validate';
+} from '../training/train';
+import { checkInt, ErrorData, fromErrorData } from '../core/validate';
 
 interface TaskSpec {
   amplitude: number;
@@ -62,7 +62,7 @@ function toSpec(task: SineTask): TaskSpec {
 }
 
 /**
- * Start a worker on lib/worker.ts. Workers do not inherit a TypeScript loader (and the tslab
+ * Start a worker on lib/runtime/worker.ts. Workers do not inherit a TypeScript loader (and the tslab
  * kernel has none), so the worker first registers tsx itself.
  */
 function startWorker(job: WorkerJob, onReply: (reply: WorkerReply) => void, started: Worker[]): Promise<void> {

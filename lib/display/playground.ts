@@ -6,23 +6,23 @@
  *   playground(models);                             // in a notebook
  *   writePlaygroundPage('reports/playground.html', models);
  *
- * The page computes with the library itself: esbuild bundles lib/playgroundBrowser.ts (which
+ * The page computes with the library itself: esbuild bundles lib/display/playgroundBrowser.ts (which
  * imports playgroundEngine.ts -> fastMlp.ts, evaluate.ts, sineTask.ts) into one script that is
  * inlined with the models' parameters (full float64 JSON). No server, no network: plotly.js is
  * the only other script, loaded the way display.ts's charts load it.
  */
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeFileAtomic } from './checkpoint';
+import { writeFileAtomic } from '../runtime/checkpoint';
 import { color } from './charts';
 import { displayBundle, escapeHtml, plotHtml } from './display';
-import { currentScale, randomModels, recipe, Scale, trainOrLoad } from './experiment';
-import { NAMES } from './names';
-import { DEFAULT_LAYER_SIZES } from './params';
-import type { Progress } from './train';
+import { currentScale, randomModels, recipe, Scale, trainOrLoad } from '../experiment/experiment';
+import { NAMES } from '../experiment/names';
+import { DEFAULT_LAYER_SIZES } from '../model/params';
+import type { Progress } from '../training/train';
 import { AdaptInput, PlaygroundEngine, PlaygroundModelSpec, PlaygroundSpec } from './playgroundEngine';
-import { ORIGINAL_TASKS, sampleTask } from './sineTask';
-import { Rng, STREAM } from './rng';
+import { ORIGINAL_TASKS, sampleTask } from '../tasks/sineTask';
+import { Rng, STREAM } from '../tasks/rng';
 
 export type PlaygroundModel = PlaygroundModelSpec;
 
@@ -57,7 +57,7 @@ export async function playgroundModels(scale: Scale = currentScale(), progress?:
 
 let bundleCache: string | null = null;
 
-/** The page's script: lib/playgroundBrowser.ts and the library modules it imports, one IIFE. */
+/** The page's script: lib/display/playgroundBrowser.ts and the library modules it imports, one IIFE. */
 export function playgroundScript(): string {
   if (bundleCache !== null) return bundleCache;
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -12,10 +12,10 @@
  */
 
 export const DIVERGED_MSE = 1e4;
-import { FastMlp, Workspace } from './fastMlp';
-import { ParamLayout } from './params';
-import { DataSet, SineTask } from './sineTask';
-import { checkInt, checkPositive, fail } from './validate';
+import { FastMlp, Workspace } from '../model/fastMlp';
+import { ParamLayout } from '../model/params';
+import { DataSet, SineTask } from '../tasks/sineTask';
+import { checkInt, checkPositive, fail } from '../core/validate';
 
 export interface EvalOptions {
   /** the largest number of SGD steps k */

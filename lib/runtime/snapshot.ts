@@ -18,10 +18,10 @@ import {
   DEFAULT_SNAPSHOT_MS, ReplicaState, resolveTrainConfig, RunState, tasksDoneIn, totalTasks, trainAsync, TrainConfig, TrainConfigInput,
   TrainingInterrupted,
   TrainOptions, TrainResult,
-} from './train';
-import { LIBRARY_VERSION } from './version';
-import { ALGORITHM } from './algorithms/registry';
-import { MamlInputError } from './validate';
+} from '../training/train';
+import { LIBRARY_VERSION } from '../core/version';
+import { ALGORITHM } from '../algorithms/registry';
+import { MamlInputError } from '../core/validate';
 
 export const SNAPSHOT_FORMAT = 'maml-sine/snapshot@1';
 

@@ -5,7 +5,7 @@
  * query call draws fresh points; the test set is evenly spaced on the x range.
  */
 import { Rng } from './rng';
-import { checkInt, checkRange, MamlInputError } from './validate';
+import { checkInt, checkRange, MamlInputError } from '../core/validate';
 
 export interface DataSet {
   x: Float64Array;

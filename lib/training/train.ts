@@ -2,14 +2,14 @@
  * The meta-training loop shared by every algorithm: a fixed task pool, independent replicas,
  * epochs over the shuffled pool, meta-batches averaged before one Adam step.
  */
-import { Adam } from './adam';
-import { MetaGradientFn } from './algorithms/types';
-import { AlgoName, ALGORITHM, ALGORITHMS, initialMetaParams } from './algorithms/registry';
-import { FastMlp } from './fastMlp';
-import { DEFAULT_LAYER_SIZES, initParams, ParamLayout, paramLayout } from './params';
-import { Rng, STREAM } from './rng';
-import { makeTaskPool, sampleTask, SineTask, SineTaskOptions, taskOptions } from './sineTask';
-import { checkInt, checkLoss, checkOneOf, checkPositive, checkSeed, fail } from './validate';
+import { Adam } from '../optim/adam';
+import { MetaGradientFn } from '../algorithms/types';
+import { AlgoName, ALGORITHM, ALGORITHMS, initialMetaParams } from '../algorithms/registry';
+import { FastMlp } from '../model/fastMlp';
+import { DEFAULT_LAYER_SIZES, initParams, ParamLayout, paramLayout } from '../model/params';
+import { Rng, STREAM } from '../tasks/rng';
+import { makeTaskPool, sampleTask, SineTask, SineTaskOptions, taskOptions } from '../tasks/sineTask';
+import { checkInt, checkLoss, checkOneOf, checkPositive, checkSeed, fail } from '../core/validate';
 import { InterruptedError } from './interrupt';
 
 export { ALGORITHMS };

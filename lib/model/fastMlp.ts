@@ -20,7 +20,7 @@
  * meta-gradient with Hessian-vector products).
  */
 import { ParamLayout } from './params';
-import { MamlInputError } from './validate';
+import { MamlInputError } from '../core/validate';
 
 /** One layer as the passes see it: its sizes and where its weights and biases sit in θ. */
 export interface Layer {

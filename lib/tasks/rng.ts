@@ -3,7 +3,7 @@
  * tasks, support/query points, initial weights, task order — can be replayed bit for bit.
  * Math.random is never used.
  */
-import { checkSeed, fail } from './validate';
+import { checkSeed, fail } from '../core/validate';
 
 /** splitmix32: spreads an integer seed over the 128-bit state (xoshiro must not start at 0). */
 function splitmix32(state: number): [number, number] {

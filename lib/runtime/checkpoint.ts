@@ -14,11 +14,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fromNamedArrays, ParamLayout, paramLayout, toNamedArrays } from './params';
-import { ALGORITHM } from './algorithms/registry';
-import { resolveTrainConfig, TrainConfig, TrainResult } from './train';
-import { LIBRARY_VERSION } from './version';
-import { checkTrainLimits, LIMITS, MamlInputError, quote, show, StorageError } from './validate';
+import { fromNamedArrays, ParamLayout, paramLayout, toNamedArrays } from '../model/params';
+import { ALGORITHM } from '../algorithms/registry';
+import { resolveTrainConfig, TrainConfig, TrainResult } from '../training/train';
+import { LIBRARY_VERSION } from '../core/version';
+import { checkTrainLimits, LIMITS, MamlInputError, quote, show, StorageError } from '../core/validate';
 
 export const CHECKPOINT_FORMAT = 'maml-sine/checkpoint@1';
 const CHECKPOINT_FIELDS = ['format', 'libraryVersion', 'createdAt', 'config', 'layerSizes', 'training', 'replicas'];

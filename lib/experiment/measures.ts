@@ -4,12 +4,12 @@
  * example, the error on the unseen half of one-sided tasks, the original's broadcast "MSE",
  * the stale inner gradients of its meta-batches, and the tensors a notebook leaves allocated.
  */
-import { fitPredictions, summarize, StepSummary } from './evaluate';
-import { FastMlp } from './fastMlp';
-import { ParamLayout } from './params';
-import { Rng, STREAM } from './rng';
-import { findOneSidedTask, SineTask, SineTaskOptions } from './sineTask';
-import { resolveTrainConfig, trainingPool, TrainConfigInput } from './train';
+import { fitPredictions, summarize, StepSummary } from '../evaluation/evaluate';
+import { FastMlp } from '../model/fastMlp';
+import { ParamLayout } from '../model/params';
+import { Rng, STREAM } from '../tasks/rng';
+import { findOneSidedTask, SineTask, SineTaskOptions } from '../tasks/sineTask';
+import { resolveTrainConfig, trainingPool, TrainConfigInput } from '../training/train';
 
 /** The task pool a training config cycles through (the original's SINE_TRAIN). */
 export function trainingTasks(input: TrainConfigInput): SineTask[] {

@@ -6,11 +6,11 @@
  * Nothing here imports Node, so the same module runs in a page. (Math.sin, behind a task's
  * values, is the JavaScript engine's own: Chromium's can differ from Node's in the last bit.)
  */
-import { DIVERGED_MSE, sgdStep } from './evaluate';
-import { FastMlp, Workspace } from './fastMlp';
-import { ParamLayout, paramLayout } from './params';
-import { linspace, ORIGINAL_TASKS, SineTask } from './sineTask';
-import { MamlInputError } from './validate';
+import { DIVERGED_MSE, sgdStep } from '../evaluation/evaluate';
+import { FastMlp, Workspace } from '../model/fastMlp';
+import { ParamLayout, paramLayout } from '../model/params';
+import { linspace, ORIGINAL_TASKS, SineTask } from '../tasks/sineTask';
+import { MamlInputError } from '../core/validate';
 
 /** Points on which the adapted curves are drawn: fitPredictions' default (100 on the x range). */
 export const CURVE_POINTS = 100;

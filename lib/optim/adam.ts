@@ -1,5 +1,5 @@
 /** Adam (Kingma & Ba) with PyTorch's defaults and bias correction, in place on a flat array. */
-import { checkPositive, fail } from './validate';
+import { checkPositive, fail } from '../core/validate';
 
 export class Adam {
   private readonly m: Float64Array;

@@ -10,8 +10,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Progress } from './train';
-import { formatDuration } from './progress';
+import type { Progress } from '../training/train';
+import { formatDuration } from '../training/progress';
 
 export type MimeBundle = Record<string, unknown>;
 type Writer = (content: { data: MimeBundle; metadata: Record<string, unknown>; transient: { display_id?: string } }, update: boolean) => void;
@@ -204,7 +204,7 @@ export function progressBar(label: string): (p: Progress) => void {
 }
 
 /**
- * The former chart HTML, unchanged, for lib/playground.ts (which redraws into `divId`): plotly.js
+ * The former chart HTML, unchanged, for lib/display/playground.ts (which redraws into `divId`): plotly.js
  * from the page, else from the Jupyter server's files/ route.
  */
 export function plotHtml(figure: Figure, divId = `plot-${randomBytes(6).toString('hex')}`): string {
