@@ -6,6 +6,8 @@
  *   import * as autodiff from './lib/autodiff';
  *   await autodiff.initBackend();
  *   const params = autodiff.toTensors(theta, paramLayout());
+ *
+ * Explained in notebooks 02 and 04.
  */
 export * from './tfjs/autodiff';
 

@@ -5,6 +5,8 @@
  * output path, the checkpoint) and reported as one line with exit code 2; an internal error
  * (a bug) prints its stack trace and exits 1. Options are declared once in a table per
  * command, which drives parsing, checking and `--help`.
+ *
+ * Not in a notebook: README "Command line" and "Reliability" explain it.
  */
 import { checkFreeSpace, checkpointSizeBound, loadCheckpoint, prepareOutput, saveCheckpoint } from './runtime/checkpoint';
 import { adaptationCurves, checkEvaluation, EvalOptions, EvalResult, summarizeCurves } from './evaluation/evaluate';
@@ -112,6 +114,7 @@ function rangeText(spec: OptionSpec): string {
   return '';
 }
 
+/** The `--help` text of one command (`train` or `eval`), built from its option table. */
 export function commandHelp(command: string): string {
   const spec = COMMANDS[command];
   const rows = Object.entries(spec.options).map(([name, o]) => [optionLabel(name, o), `${o.help}${rangeText(o)}`]);
@@ -121,6 +124,7 @@ export function commandHelp(command: string): string {
   return `usage: ${spec.usage}\n\n${spec.about}\n\noptions:\n${lines.join('\n')}\n\n${NOTES}\n`;
 }
 
+/** The text of `maml-sine --help`: the commands and where to find their options. */
 export function generalHelp(): string {
   return (
     `usage: maml-sine COMMAND [options]\n\ncommands:\n` +
@@ -433,6 +437,7 @@ export async function run(argv: string[], streams: CliStreams = { stdout: proces
   }
 }
 
+/** The CLI's entry (bin/maml-sine.js): runs `argv` and sets the process's exit code. */
 export function main(argv: string[]): void {
   // a closed pipe (`maml-sine eval f | head -1`) is not an error worth a stack trace
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

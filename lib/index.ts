@@ -12,6 +12,8 @@
  *   const model = train({ algo: 'maml', tasks: 2000, epochs: 1 });
  *   const result = evaluate(model.replicas, model.layout, heldOutTasks(100), { steps: 10 });
  *   console.log(result.summary[1].mean); // test MSE after one SGD step
+ *
+ * Explained in notebooks 01-11 (each section of the original has one); README "The library".
  */
 
 // task data (notebook 01)

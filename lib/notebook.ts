@@ -7,6 +7,8 @@
  * @example
  *   import * as ms from './lib/notebook';
  *   ms.plot(ms.curvesFigure({ MAML: result }, 'test MSE after k steps'));
+ *
+ * Used by every notebook (notebooks/NN-*.ipynb import it as ./lib/notebook).
  */
 export * from './index';
 

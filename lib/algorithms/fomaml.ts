@@ -1,11 +1,14 @@
 /**
  * First-order MAML: the meta-gradient is the query gradient at the adapted parameters,
  * ∇L_Q(θ_k), i.e. MAML with the Hessian terms (I − αH) replaced by I.
+ *
+ * Explained in notebook 07 (first-order MAML).
  */
 import { FastMlp } from '../model/fastMlp';
 import { createMetaGradient as createMaml } from './maml';
 import { InnerOptions, MetaGradientFn } from './types';
 
+/** First-order MAML's meta-gradient on the fast engine: MAML's (maml.ts) with `firstOrder: true`. */
 export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity?: number): MetaGradientFn {
   return createMaml(net, { ...options, firstOrder: true }, capacity);
 }

@@ -6,14 +6,18 @@
  *
  * The product is applied right to left with Hessian-vector products, so no Hessian is formed.
  * `firstOrder: true` drops the H terms (first-order MAML, see fomaml.ts).
+ *
+ * Explained in notebook 04 (the derivation) and notebook 02 (meta-gradients with Hessian-vector products).
  */
 import { FastMlp } from '../model/fastMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
+/** The inner loop's options, and whether to drop the Hessian terms (first-order MAML). */
 export interface MamlOptions extends InnerOptions {
   firstOrder: boolean;
 }
 
+/** MAML's meta-gradient on the fast engine; `capacity` bounds the points per set (its workspaces are allocated once). */
 export function createMetaGradient(net: FastMlp, options: MamlOptions, capacity = 64): MetaGradientFn {
   const { innerSteps, innerLr, firstOrder, seedCompat } = options;
   const size = net.size;

@@ -6,6 +6,8 @@
  *   ∂L_Q/∂α   = − Σ_i ∇L_S(θ_i) ⊙ v_{i+1}
  *
  * Second order, with Hessian-vector products as in maml.ts.
+ *
+ * Explained in notebook 08.
  */
 import { FastMlp } from '../model/fastMlp';
 import { InnerOptions, MetaGradientFn } from './types';
@@ -18,6 +20,7 @@ export function initMetaSgd(theta: Float64Array, innerLr: number): Float64Array 
   return both;
 }
 
+/** Meta-SGD's meta-gradient on the fast engine, for θ and α together (the meta-parameters are [θ, α]). */
 export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity = 64): MetaGradientFn {
   const { innerSteps } = options;
   const P = net.size;

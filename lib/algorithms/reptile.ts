@@ -3,10 +3,13 @@
  * SGD steps on the task from θ give φ; the outer step moves θ toward φ. Handing Adam the
  * "gradient" (θ − φ)/(k · α) makes that a step toward the adapted weights, at the scale of a
  * loss gradient. No second derivatives, no query set in the update.
+ *
+ * Explained in notebook 08.
  */
 import { FastMlp } from '../model/fastMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
+/** Reptile's update direction on the fast engine, (θ − φ)/(k·α), as a MetaGradientFn. */
 export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity = 64): MetaGradientFn {
   const { innerSteps, innerLr } = options;
   const pass = net.workspace(capacity);

@@ -1,10 +1,13 @@
 /**
  * Transfer learning as in the original: one ordinary training step per task on its support
  * points, so the model learns to fit all tasks at once (which drives it to their average).
+ *
+ * Explained in notebooks 05 and 06 (why transfer learns the average).
  */
 import { FastMlp } from '../model/fastMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
+/** Transfer learning's gradient on the fast engine: the support loss's gradient at θ (no adaptation). */
 export function createMetaGradient(net: FastMlp, _options: InnerOptions, capacity = 64): MetaGradientFn {
   const pass = net.workspace(capacity);
   return (theta, task, out) => net.lossAndGrad(theta, task.support.x, task.support.y, pass, out);

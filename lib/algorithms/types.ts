@@ -1,3 +1,9 @@
+/**
+ * What every algorithm module works with: a task's data, the inner loop's options and the
+ * meta-gradient function each module's `createMetaGradient` returns (see registry.ts).
+ *
+ * Explained in notebook 04 (what one task contributes to a meta-step).
+ */
 import { DataSet } from '../tasks/sineTask';
 
 /** What one task contributes to a meta-step: its K support points and fresh query points. */
@@ -6,6 +12,7 @@ export interface TaskData {
   query: DataSet;
 }
 
+/** The inner loop of a meta-step: how many SGD steps on the support set, at which rate, and the original's leak. */
 export interface InnerOptions {
   /** SGD steps on the support set inside a task (1 in the original) */
   innerSteps: number;

@@ -7,6 +7,8 @@
  * - MamlInputError: a value is out of range, of the wrong type, or a file is not a checkpoint;
  * - StorageError: a file cannot be written (disk full, no permission, not a regular file, ...);
  * - DivergedError: a training run's loss stopped being a finite number.
+ *
+ * Not in a notebook: README "Reliability" explains the checks, messages and limits.
  */
 
 /** What was wrong: the option (or field), the value given and what was expected. */
@@ -143,17 +145,20 @@ export function fail(name: string, value: unknown, expected: string): never {
   throw MamlInputError.about(name, `= ${show(value)} is invalid: expected ${expected}`, { value, expected, subject: subjectOf(name) });
 }
 
+/** `value` if it is a finite number, else a MamlInputError naming `name`. */
 export function checkFinite(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) fail(name, value, 'a finite number');
   return value;
 }
 
+/** `value` if it is a finite number > 0, else a MamlInputError naming `name`. */
 export function checkPositive(name: string, value: unknown): number {
   checkFinite(name, value);
   if ((value as number) <= 0) fail(name, value, 'a finite number > 0');
   return value as number;
 }
 
+/** `value` if it is an integer in [min, max], else a MamlInputError naming `name`. */
 export function checkInt(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     fail(name, value, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`);
@@ -161,10 +166,12 @@ export function checkInt(name: string, value: unknown, min: number, max = Number
   return value;
 }
 
+/** `value` if it is a valid seed (an integer >= 0), else a MamlInputError naming `name`. */
 export function checkSeed(name: string, value: unknown): number {
   return checkInt(name, value, 0);
 }
 
+/** `value` if it is a pair [min, max] of finite numbers with min <= max, else a MamlInputError. */
 export function checkRange(name: string, value: unknown): [number, number] {
   if (!Array.isArray(value) || value.length !== 2) fail(name, value, 'a pair [min, max]');
   const [lo, hi] = value as unknown[];
@@ -174,6 +181,7 @@ export function checkRange(name: string, value: unknown): [number, number] {
   return [lo as number, hi as number];
 }
 
+/** `value` if it is one of `allowed`, else a MamlInputError listing them. */
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     fail(name, value, `one of ${allowed.join(', ')}`);

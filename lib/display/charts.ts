@@ -1,10 +1,15 @@
-/** Plotly figures for the notebooks, built as plain data (so they can be tested). */
+/**
+ * Plotly figures for the notebooks, built as plain data (so they can be tested).
+ *
+ * Used by notebooks 01-10 for their charts.
+ */
 import type { Figure } from './display';
 import type { EvalResult } from '../evaluation/evaluate';
 import type { SineTask } from '../tasks/sineTask';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 
+/** The i-th color of the charts' palette (cycling), so a model keeps its color across charts. */
 export function color(i: number): string {
   return PALETTE[i % PALETTE.length];
 }

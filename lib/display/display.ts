@@ -7,12 +7,15 @@
  * scripts cannot run (untrusted notebooks, sanitized exports) and plain text. The bundle goes through
  * tslab's own writer for the running cell. Outside a kernel (tests, scripts) output falls back
  * to text on stdout.
+ *
+ * Used by every notebook; README "Reading the notebooks live" explains the chart outputs.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Progress } from '../training/train';
 import { formatDuration } from '../training/progress';
 
+/** A Jupyter display bundle: MIME type -> content. */
 export type MimeBundle = Record<string, unknown>;
 type Writer = (content: { data: MimeBundle; metadata: Record<string, unknown>; transient: { display_id?: string } }, update: boolean) => void;
 
@@ -40,10 +43,12 @@ export function displayBundle(data: MimeBundle, displayId?: string, update = fal
   write({ data, metadata: {}, transient: displayId ? { display_id: displayId } : {} }, update);
 }
 
+/** Text made safe to put inside HTML (& < > " ' escaped). */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** A Plotly figure: traces, layout and config, as plotly.js takes them. */
 export interface Figure {
   data: Record<string, unknown>[];
   layout?: Record<string, unknown>;

@@ -10,6 +10,8 @@
  * imports playgroundEngine.ts -> fastMlp.ts, evaluate.ts, sineTask.ts) into one script that is
  * inlined with the models' parameters (full float64 JSON). No server, no network: plotly.js is
  * the only other script, loaded the way display.ts's charts load it.
+ *
+ * Explained in notebook 11 and README "Try it yourself".
  */
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +26,7 @@ import { AdaptInput, PlaygroundEngine, PlaygroundModelSpec, PlaygroundSpec } fro
 import { ORIGINAL_TASKS, sampleTask } from '../tasks/sineTask';
 import { Rng, STREAM } from '../tasks/rng';
 
+/** One model the playground adapts: its key, name, color, initialisation and where it comes from. */
 export type PlaygroundModel = PlaygroundModelSpec;
 
 /** Seed of the held-out tasks (SINE_TEST) the page starts with and walks through. */

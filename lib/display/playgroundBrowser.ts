@@ -7,6 +7,8 @@
  * with the clicked data coordinates (add a point); each support point carries an annotation
  * that Plotly lets the reader drag (`edits.annotationPosition`, reported by plotly_relayout)
  * or click (plotly_clickannotation: remove it). Every other control is a real form element.
+ *
+ * Explained in notebook 11 and README "Try it yourself".
  */
 import { STREAM, Rng } from '../tasks/rng';
 import { findOneSidedTask, sampleTask, ORIGINAL_TASKS } from '../tasks/sineTask';
@@ -49,6 +51,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string,
 
 const fmt = (v: number | null) => (v === null ? '—' : Number.isFinite(v) ? (Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(3)) : String(v));
 
+/** The page's state and behaviour: the support points, the controls and every model's adapted curve. */
 export class Playground {
   readonly engine: PlaygroundEngine;
   readonly models: ModelState[];

@@ -5,6 +5,8 @@
  * rates replace the learning rate there too), sineTask.ts's task, test grid and linspace.
  * Nothing here imports Node, so the same module runs in a page. (Math.sin, behind a task's
  * values, is the JavaScript engine's own: Chromium's can differ from Node's in the last bit.)
+ *
+ * Explained in notebook 11 and README "Try it yourself".
  */
 import { DIVERGED_MSE, sgdStep } from '../evaluation/evaluate';
 import { FastMlp, Workspace } from '../model/fastMlp';
@@ -15,6 +17,7 @@ import { MamlInputError } from '../core/validate';
 /** Points on which the adapted curves are drawn: fitPredictions' default (100 on the x range). */
 export const CURVE_POINTS = 100;
 
+/** What one adaptation needs: the support points, the steps and the learning rate. */
 export interface AdaptInput {
   /** the support points (any number, 0 included: then nothing is adapted) */
   x: ArrayLike<number>;
@@ -26,6 +29,7 @@ export interface AdaptInput {
   task: { amplitude: number; phase: number } | null;
 }
 
+/** The result of one adaptation: the adapted weights, the curve on the plot's grid and the test MSE. */
 export interface Adaptation {
   /** the adapted weights (P numbers; a Meta-SGD model's rates are not adapted) */
   theta: Float64Array;
@@ -139,6 +143,7 @@ export interface PlaygroundModelSpec {
   about: string;
 }
 
+/** Everything the page is built from: its element id, the models, the tasks and the starting settings. */
 export interface PlaygroundSpec {
   /** the container's id; the chart is the element `${id}-plot` */
   id: string;

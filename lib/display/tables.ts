@@ -1,6 +1,8 @@
 /**
  * Result tables as danfo DataFrames, shown as HTML tables (danfo has no HTML output of its own).
  * danfojs-node takes seconds to load, so it is required lazily, only by the notebooks.
+ *
+ * Used by notebooks 03-11 for their tables.
  */
 import type { DataFrame } from 'danfojs-node';
 import { atStep, EvalResult } from '../evaluation/evaluate';
@@ -9,6 +11,7 @@ import { escapeHtml, showTable } from './display';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const danfo = (): typeof import('danfojs-node') => require('danfojs-node');
 
+/** A table cell as text: integers as they are, other numbers with `digits` decimals. */
 export function formatCell(value: unknown, digits = 3): string {
   if (typeof value === 'number') {
     if (Number.isInteger(value)) return String(value);
@@ -29,6 +32,7 @@ export function dataFrameHtml(df: DataFrame, digits = 3): string {
   return `<table class="dataframe maml-sine-table">\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
+/** A DataFrame as a plain-text table (the text part of a table's output). */
 export function dataFrameText(df: DataFrame, digits = 3): string {
   const columns = ['', ...(df.columns as string[])];
   const rows = (df.values as unknown[][]).map((row, i) => [String((df.index as unknown[])[i]), ...row.map((v) => formatCell(v, digits))]);

@@ -4,13 +4,17 @@
  * or "undecided" (the interval straddles the rule's threshold: the sample is too small to
  * decide). The verdict is shown as one line in the notebook and returned, so that the cell can
  * assert it at full scale.
+ *
+ * Used by the verdict cells of notebooks 04-10.
  */
 import * as assert from 'node:assert/strict';
 import { displayBundle, escapeHtml } from './display';
 import type { Scale } from '../experiment/experiment';
 
+/** The verdict on a claim of the original. */
 export type Decision = 'holds' | 'holds partly' | 'does not hold' | 'undecided';
 
+/** How a measured figure and its 95% CI decide a verdict (see `rules`). */
 export interface Rule {
   /** the rule in words, e.g. "holds if the whole 95% CI is below 0" */
   text: string;
@@ -55,6 +59,7 @@ export const rules = {
   },
 };
 
+/** A claim, its measured figure with its 95% CI, and the rule that decides it. */
 export interface VerdictInput {
   /** the claim, in the original's words or close to them */
   claim: string;
@@ -71,6 +76,7 @@ export interface VerdictInput {
   note?: string;
 }
 
+/** A decided claim: the decision, the figure and the rule, as the verdict cell shows them. */
 export interface Verdict {
   claim: string;
   decision: Decision;

@@ -9,14 +9,18 @@
  * diverged once its test MSE is not finite or exceeds DIVERGED_MSE: amplitudes are at most 5,
  * so predicting 0 everywhere scores at most 25, and an MSE 400 times that is no fit at all
  * (in float64 a run-away SGD can take many steps to overflow to ∞).
+ *
+ * Explained in notebook 03 (eval_sine_test, plot_sine_learning, diverged tasks).
  */
-
-export const DIVERGED_MSE = 1e4;
 import { FastMlp, Workspace } from '../model/fastMlp';
 import { ParamLayout } from '../model/params';
 import { DataSet, SineTask } from '../tasks/sineTask';
 import { checkInt, checkPositive, fail } from '../core/validate';
 
+/** The test MSE above which a task counts as diverged (see above: 400 times the worst fit of 0). */
+export const DIVERGED_MSE = 1e4;
+
+/** How an evaluation adapts: the SGD steps, where the test MSE is recorded and the learning rate. */
 export interface EvalOptions {
   /** the largest number of SGD steps k */
   steps: number;
@@ -30,6 +34,7 @@ export interface EvalOptions {
   lr: number;
 }
 
+/** The test MSE over tasks after one number of SGD steps: mean ± 95% CI, median, diverged tasks. */
 export interface StepSummary {
   step: number;
   /** mean over the tasks whose MSE stayed finite */
@@ -44,6 +49,7 @@ export interface StepSummary {
   n: number;
 }
 
+/** An evaluation of one or more replicas: per-task MSEs, per-replica means and a summary per recorded step. */
 export interface EvalResult {
   steps: number[];
   lr: number;
@@ -136,6 +142,7 @@ function capacityFor(tasks: SineTask[]): number {
   return cap;
 }
 
+/** Mean ± 95% CI over the finite values, the median over all (non-finite as +∞), and how many diverged. */
 export function summarize(values: ArrayLike<number>, step = 0): StepSummary {
   const finite: number[] = [];
   for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) finite.push(values[i]);
@@ -210,13 +217,23 @@ export function summarizeCurves(curves: Float64Array[], taskCount: number, optio
  * Evaluate one or more replicas of a model on held-out tasks. Per task the MSE is averaged
  * over replicas (as the PyTorch reference does), then summarised over tasks.
  * (evaluateParallel in parallel.ts gives the same numbers using several cores.)
+ *
+ * @example
+ *   const result = evaluate(model.replicas, model.layout, heldOutTasks(1000), { steps: 10, lr: 0.01 });
+ *   const { mean, ci95 } = atStep(result, 1); // test MSE after one SGD step, ± its 95% CI
  */
 export function evaluate(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Partial<EvalOptions> = {}): EvalResult {
   const resolved = checkEvaluation(replicas, layout, tasks, options);
   return summarizeCurves(adaptationCurves(replicas, layout, tasks, resolved), tasks.length, resolved);
 }
 
-/** Predictions on the test points after each requested number of SGD steps (for fit plots). */
+/**
+ * Predictions on the test points after each requested number of SGD steps (for fit plots).
+ *
+ * @example
+ *   const fit = fitPredictions(model.replicas[0], model.layout, oneSidedExample(), [0, 1, 10]);
+ *   fit.predictions.map((p) => [p.step, p.mse]);
+ */
 export function fitPredictions(theta: Float64Array, layout: ParamLayout, task: SineTask, fits: number[], lr = 0.01, testSize = 100): { x: Float64Array; predictions: { step: number; y: Float64Array; mse: number }[] } {
   fits.forEach((k, i) => checkInt(`fits[${i}]`, k, 0));
   checkEvaluation([theta], layout, [task], { steps: 0, lr }); // also checks lr

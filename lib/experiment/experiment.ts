@@ -1,6 +1,8 @@
 /**
  * What the notebooks share: the experiment's scale (the original's recipe, or a quick one for
  * tests), held-out tasks, random baselines, and training that reuses saved checkpoints.
+ *
+ * Explained in notebooks 01 (scales, task pools) and 04 (training that reuses checkpoints).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,6 +16,7 @@ import { removeSnapshot, snapshotPath, trainWithSnapshots } from '../runtime/sna
 import { Progress, resolveTrainConfig, totalTasks, TrainConfigInput, TrainingInterrupted, TrainResult } from '../training/train';
 import { checkOneOf } from '../core/validate';
 
+/** The experiment's size: task pools, held-out tasks, models per algorithm and epochs. */
 export interface Scale {
   name: 'full' | 'quick';
   /** training task pool (the original: 10,000) */
@@ -28,6 +31,7 @@ export interface Scale {
   averageTasks: number;
 }
 
+/** The two scales: `full` (the original's recipe) and `quick` (what the tests run). */
 export const SCALES: Record<Scale['name'], Scale> = {
   full: { name: 'full', trainTasks: 10_000, testTasks: 1_000, replicas: 5, epochs: 4, averageTasks: 10_000 },
   quick: { name: 'quick', trainTasks: 5_000, testTasks: 200, replicas: 2, epochs: 4, averageTasks: 2_000 },
@@ -75,6 +79,11 @@ export function checkpointDir(): string {
  * training that was interrupted (Kernel > Interrupt, a crash, a restart) continues from it, and
  * ends with the same parameters as an uninterrupted one. On Kernel > Interrupt the training stops
  * within a second, nothing is saved as a checkpoint, and the cell ends with one line.
+ *
+ * @example
+ *   const scale = currentScale();
+ *   const maml = await trainOrLoad(recipe('maml', scale), progressBar('MAML'));
+ *   maml.cached; // true when an earlier run saved this exact config
  */
 export async function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Progress) => void): Promise<TrainResult & { file: string; cached: boolean }> {
   const config = resolveTrainConfig(input);

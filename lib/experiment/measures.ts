@@ -3,6 +3,8 @@
  * show the experiment and not the engine: the training pool of a recipe, the one-sided
  * example, the error on the unseen half of one-sided tasks, the original's broadcast "MSE",
  * the stale inner gradients of its meta-batches, and the tensors a notebook leaves allocated.
+ *
+ * Explained in notebooks 02 (the one-sided example), 04 (extrapolation) and 10 (defects of the original).
  */
 import { fitPredictions, summarize, StepSummary } from '../evaluation/evaluate';
 import { FastMlp } from '../model/fastMlp';

@@ -2,6 +2,8 @@
  * One name per model in every legend, table and sentence of the notebooks. Plain names are the
  * textbook algorithms; "(original, with leak)" is the original notebook's code, whose inner
  * backward pass adds the support gradient to the meta-gradient.
+ *
+ * Used by notebooks 04-11 (legends and tables).
  */
 export const NAMES = {
   maml: 'MAML',

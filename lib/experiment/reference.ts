@@ -2,6 +2,8 @@
  * The project's own PyTorch reference (reference/ in the repository): its recorded results,
  * reference/results.json, loaded for the notebooks by model name. The file is written by
  * `npm run reference` with its provenance (command, date, machine, torch version, seeds).
+ *
+ * Explained in notebooks 07 (timing) and 09 (the paper setting); reference/README.md.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,8 +11,10 @@ import { projectRoot } from './experiment';
 
 /** "-leak" = the original's code with its support-gradient leak; plain names = textbook. */
 export const REFERENCE_MODELS = ['maml-leak', 'fomaml-leak', 'maml', 'fomaml', 'transfer', 'random'] as const;
+/** A model of the PyTorch reference, by name. */
 export type ReferenceModel = (typeof REFERENCE_MODELS)[number];
 
+/** How the PyTorch reference's results were made: command, date, versions, machine. */
 export interface ReferenceProvenance {
   command: string;
   date: string;
@@ -21,6 +25,7 @@ export interface ReferenceProvenance {
   notes: string;
 }
 
+/** One model of the PyTorch reference: its training recipe and its evaluation (mean, CI, median per step). */
 export interface ReferenceRecipe {
   model: ReferenceModel;
   trainingSeed: number;
@@ -35,6 +40,7 @@ export interface ReferenceRecipe {
   trainSeconds: number | null;
 }
 
+/** The PyTorch reference's time per task for one algorithm and one version of the code. */
 export interface ReferenceTiming {
   /** "original": the original notebook's code; "textbook": torch.autograd.grad on a parameter list */
   code: 'original' | 'textbook';
@@ -47,6 +53,7 @@ export interface ReferenceTiming {
   allRunsMs?: number[];
 }
 
+/** The PyTorch reference in the MAML paper's setting (K shots, fresh tasks), beside the paper's Table 2. */
 export interface ReferencePaper {
   model: 'maml' | 'pretrained';
   iterations: number;
@@ -60,6 +67,7 @@ export interface ReferencePaper {
   evalTasks: number;
 }
 
+/** reference/results.json: provenance, recipes, timings and the paper setting. */
 export interface ReferenceResults {
   provenance: ReferenceProvenance;
   recipe: ReferenceRecipe[];

@@ -2,6 +2,8 @@
  * Parameters of the sine MLP, independent of any tensor library: a layout (names, shapes,
  * offsets) over one flat Float64Array. The tfjs model turns it into a plain dictionary of
  * tensors; the fast engine works on the flat array directly.
+ *
+ * Explained in notebook 02 (the parameter dictionary).
  */
 import { Rng } from '../tasks/rng';
 import { checkInt, fail } from '../core/validate';
@@ -9,6 +11,7 @@ import { checkInt, fail } from '../core/validate';
 /** The original's network: 1 input, two hidden ReLU layers of 40, 1 output. */
 export const DEFAULT_LAYER_SIZES: readonly number[] = Object.freeze([1, 40, 40, 1]);
 
+/** One named parameter tensor in the flat vector: its name, shape, offset and size. */
 export interface ParamEntry {
   /** PyTorch-style name: `hidden1.weight`, `hidden1.bias`, ..., `out.weight`, `out.bias` */
   name: string;
@@ -20,12 +23,14 @@ export interface ParamEntry {
   fanIn: number;
 }
 
+/** Where every parameter tensor sits in a flat parameter vector, for given layer sizes. */
 export interface ParamLayout {
   layerSizes: number[];
   entries: ParamEntry[];
   size: number;
 }
 
+/** `layerSizes` if it is a list of at least two positive integers, else a MamlInputError. */
 export function checkLayerSizes(layerSizes: readonly number[]): number[] {
   if (!Array.isArray(layerSizes) || layerSizes.length < 2) fail('layerSizes', layerSizes, 'at least [input, output]');
   layerSizes.forEach((n, i) => checkInt(`layerSizes[${i}]`, n, 1));
@@ -35,10 +40,12 @@ export function checkLayerSizes(layerSizes: readonly number[]): number[] {
   return [...layerSizes];
 }
 
+/** PyTorch's name of layer `layer` of `layerCount`: `hidden1`, `hidden2`, ..., `out`. */
 export function layerName(layer: number, layerCount: number): string {
   return layer === layerCount - 1 ? 'out' : `hidden${layer + 1}`;
 }
 
+/** The layout of the MLP with these layer sizes (default 1-40-40-1, the original's). */
 export function paramLayout(layerSizes: readonly number[] = DEFAULT_LAYER_SIZES): ParamLayout {
   const sizes = checkLayerSizes(layerSizes);
   const entries: ParamEntry[] = [];

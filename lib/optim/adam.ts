@@ -1,6 +1,11 @@
-/** Adam (Kingma & Ba) with PyTorch's defaults and bias correction, in place on a flat array. */
+/**
+ * Adam (Kingma & Ba) with PyTorch's defaults and bias correction, in place on a flat array.
+ *
+ * Explained in notebook 04 (the outer step).
+ */
 import { checkPositive, fail } from '../core/validate';
 
+/** Adam with PyTorch's defaults (β1 0.9, β2 0.999, ε 1e-8) over a flat parameter vector, updated in place. */
 export class Adam {
   private readonly m: Float64Array;
   private readonly v: Float64Array;

@@ -10,6 +10,8 @@
  * any failure the temp file (and any folder the write created) is removed and a StorageError
  * names the path and the cause; temp files left by a killed process are removed by the next
  * write to the same target.
+ *
+ * Explained in notebook 04 (trained models are cached); README "Reliability" (atomic writes).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -20,9 +22,11 @@ import { resolveTrainConfig, TrainConfig, TrainResult } from '../training/train'
 import { LIBRARY_VERSION } from '../core/version';
 import { checkTrainLimits, LIMITS, MamlInputError, quote, show, StorageError } from '../core/validate';
 
+/** The `format` field of a checkpoint file this library writes and reads. */
 export const CHECKPOINT_FORMAT = 'maml-sine/checkpoint@1';
 const CHECKPOINT_FIELDS = ['format', 'libraryVersion', 'createdAt', 'config', 'layerSizes', 'training', 'replicas'];
 
+/** A loaded checkpoint: the config, the layout, every replica's parameters and the training's history. */
 export interface Checkpoint {
   config: TrainConfig;
   layout: ParamLayout;
@@ -59,6 +63,7 @@ export interface WriteFs {
   renameSync(from: string, to: string): void;
 }
 
+/** Options of writeFileAtomic: what the file is (for messages) and the file operations to use. */
 export interface AtomicWriteOptions {
   /** what the file is, for messages (default "file") */
   what?: string;
@@ -398,6 +403,13 @@ export function checkFreeSpace(out: PreparedOutput, bytes: number, what = 'file'
   );
 }
 
+/**
+ * Writes a training's result as a JSON checkpoint, atomically (a crash leaves the old file or none).
+ *
+ * @example
+ *   saveCheckpoint('maml.json', train({ algo: 'maml' }));
+ *   const { config, layout, replicas } = loadCheckpoint('maml.json');
+ */
 export function saveCheckpoint(
   file: string,
   result: Pick<TrainResult, 'config' | 'layout' | 'replicas'> & Partial<Pick<TrainResult, 'history' | 'elapsedMs'>>,
@@ -527,6 +539,7 @@ function lookup(value: unknown, pathText: string): unknown {
   return v;
 }
 
+/** Reads and checks a checkpoint file; anything wrong with it is a MamlInputError naming the file. */
 export function loadCheckpoint(file: string): Checkpoint {
   const text = readCheckpointText(file);
   let body: any;

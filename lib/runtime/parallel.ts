@@ -5,6 +5,8 @@
  *
  * The calls are async, which also frees the notebook's main thread to send progress-bar
  * updates while the workers compute.
+ *
+ * Explained in notebook 04 (models trained on all cores); README "Speed".
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,6 +28,7 @@ interface TaskSpec {
   options: SineTaskOptions;
 }
 
+/** What a worker thread is asked to do: train some replicas, or compute curves for some tasks. */
 export type WorkerJob =
   | {
       kind: 'train';
@@ -42,6 +45,7 @@ export type WorkerJob =
     }
   | { kind: 'curves'; models: Float64Array[]; layerSizes: number[]; tasks: TaskSpec[]; options: Required<EvalOptions> };
 
+/** What a worker thread posts back: progress, states, curves, the end, or its error (as data). */
 export type WorkerReply =
   | { kind: 'progress'; replica: number; tasks: number; lossSum: number }
   | { kind: 'state'; state: ReplicaState }
@@ -124,6 +128,10 @@ const STOP_GRACE_MS = 500;
  * tslab kernel, on Kernel > Interrupt), the workers stop after their current task, onSnapshot
  * receives their state, every worker is terminated, and the call rejects with
  * TrainingInterrupted. Workers are terminated on every failure too.
+ *
+ * @example
+ *   const model = await trainParallel({ algo: 'fomaml', replicas: 5 }, { workers: 2 });
+ *   // model.replicas equal train({ algo: 'fomaml', replicas: 5 }).replicas bit for bit
  */
 export async function trainParallel(input: TrainConfigInput, options: TrainOptions & { workers?: number } = {}): Promise<TrainResult> {
   return whileInterruptible((signal) => trainOnWorkers(input, { ...options, signal }), options.signal);

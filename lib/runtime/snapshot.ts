@@ -10,6 +10,8 @@
  * of other arguments, another library version, a truncated or edited file is refused with one
  * line, never used. Arrays are stored as base64 of their float64 bytes (exact, -0 included).
  * It is written with the same atomic writer as checkpoints and removed after the final save.
+ *
+ * Not in a notebook: README "Resuming and interrupting".
  */
 import * as fs from 'node:fs';
 import { configKey, writeFileAtomic } from './checkpoint';
@@ -23,6 +25,7 @@ import { LIBRARY_VERSION } from '../core/version';
 import { ALGORITHM } from '../algorithms/registry';
 import { MamlInputError } from '../core/validate';
 
+/** The `format` field of a snapshot file (a training in progress). */
 export const SNAPSHOT_FORMAT = 'maml-sine/snapshot@1';
 
 /** The snapshot that goes with an output file. */
@@ -77,6 +80,7 @@ export function snapshotText(config: TrainConfig, state: RunState): string {
 
 let snapshotWrites = 0;
 
+/** Writes a run's state next to its checkpoint, atomically, so that the run can resume from it. */
 export function writeSnapshot(file: string, config: TrainConfig, state: RunState): void {
   const text = snapshotText(config, state);
   snapshotWrites++;
@@ -190,6 +194,7 @@ function paramCount(config: TrainConfig): number {
   return n;
 }
 
+/** How a resumable training runs: its output, whether to resume, snapshots, progress and saving. */
 export interface ResumableOptions {
   /** the checkpoint the run ends with; the snapshot is `snapshotPath(out)` */
   out: string;

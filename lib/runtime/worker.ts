@@ -1,6 +1,8 @@
 /**
  * The body of a worker thread (see parallel.ts): trains some replicas of a config, or computes
  * adaptation curves for a slice of tasks, and posts the results back.
+ *
+ * Explained with parallel.ts (notebook 04; README "Speed").
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { adaptationCurves } from '../evaluation/evaluate';

@@ -2,6 +2,8 @@
  * A small seeded random generator (xoshiro128**), so that every random draw of the project —
  * tasks, support/query points, initial weights, task order — can be replayed bit for bit.
  * Math.random is never used.
+ *
+ * Explained in notebook 01 (every draw comes from one seeded generator).
  */
 import { checkSeed, fail } from '../core/validate';
 
@@ -14,6 +16,7 @@ function splitmix32(state: number): [number, number] {
   return [state, (z ^ (z >>> 16)) >>> 0];
 }
 
+/** A seeded generator (xoshiro128**): `new Rng(seed, stream)`, each stream an independent sequence of the same seed. */
 export class Rng {
   private s0 = 0;
   private s1 = 0;

@@ -3,15 +3,19 @@
  * amplitude A ~ U(0.1, 5), phase φ ~ U(0, 2π), inputs x ~ U(-5, 5).
  * A task's K support points are drawn once and kept (the original caches `train_x`); every
  * query call draws fresh points; the test set is evenly spaced on the x range.
+ *
+ * Explained in notebook 01.
  */
 import { Rng } from './rng';
 import { checkInt, checkRange, MamlInputError } from '../core/validate';
 
+/** Points of a task: inputs x and targets y, of equal length. */
 export interface DataSet {
   x: Float64Array;
   y: Float64Array;
 }
 
+/** The task family: ranges of amplitude, phase and x, and the sizes of the support, query and test sets. */
 export interface SineTaskOptions {
   amplitudeRange: [number, number];
   phaseRange: [number, number];
@@ -40,6 +44,7 @@ export const PAPER_TASKS: Readonly<SineTaskOptions> = Object.freeze({
   phaseRange: [0, Math.PI] as [number, number],
 });
 
+/** The original's task family with `overrides`, checked. */
 export function taskOptions(overrides: Partial<SineTaskOptions> = {}): SineTaskOptions {
   const o = { ...ORIGINAL_TASKS, ...overrides };
   return {
@@ -52,6 +57,7 @@ export function taskOptions(overrides: Partial<SineTaskOptions> = {}): SineTaskO
   };
 }
 
+/** One sine task y = A sin(x + φ): its K cached support points, fresh query points and the test grid. */
 export class SineTask {
   constructor(
     readonly amplitude: number,
@@ -91,6 +97,7 @@ export class SineTask {
   }
 }
 
+/** `count` evenly spaced numbers from `start` to `stop` (both included), as numpy.linspace. */
 export function linspace(start: number, stop: number, count: number): Float64Array {
   const out = new Float64Array(count);
   const step = (stop - start) / (count - 1);
@@ -99,7 +106,13 @@ export function linspace(start: number, stop: number, count: number): Float64Arr
   return out;
 }
 
-/** Draw one task: amplitude, phase, then its K support inputs, all from `rng`. */
+/**
+ * Draw one task: amplitude, phase, then its K support inputs, all from `rng`.
+ *
+ * @example
+ *   const task = sampleTask(new Rng(0));
+ *   const { x, y } = task.supportSet(); // the same K points at every call
+ */
 export function sampleTask(rng: Rng, options: SineTaskOptions = ORIGINAL_TASKS): SineTask {
   const amplitude = rng.uniform(options.amplitudeRange[0], options.amplitudeRange[1]);
   const phase = rng.uniform(options.phaseRange[0], options.phaseRange[1]);

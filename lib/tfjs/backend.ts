@@ -6,11 +6,15 @@
  * Detection is by what registers, not by whether require() succeeds: here danfojs-node's
  * dependency on tfjs-node is aliased to plain tfjs, so require('@tensorflow/tfjs-node') can
  * succeed and still bring no native backend.
+ *
+ * Explained in notebook 02 (the backend it prints); README "tfjs backend".
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkOneOf, MamlInputError } from '../core/validate';
 
+/** The tfjs backends, in the order they are tried. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+/** A tfjs backend's name. */
 export type BackendName = (typeof BACKENDS)[number];
 
 let chosen: Promise<BackendName> | null = null;

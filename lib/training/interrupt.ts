@@ -9,9 +9,12 @@
  * aside and installs one that aborts the work instead; the work stops (workers terminated), its
  * promise rejects with an `InterruptedError`, which tslab prints as its one-line message, and
  * the rest of the cell does not run. tslab's listener is put back when the work ends.
+ *
+ * Not in a notebook: README "Resuming and interrupting".
  */
 import { inspect } from 'node:util';
 
+/** A run stopped on request (SIGINT, Kernel > Interrupt, an AbortSignal). */
 export class InterruptedError extends Error {
   constructor(message: string) {
     super(message);

@@ -1,11 +1,17 @@
-/** Progress bars: text for a terminal (stderr, redrawn in place with \r). */
+/**
+ * Progress bars: text for a terminal (stderr, redrawn in place with \r).
+ *
+ * Not in a notebook: README "Command line" (the progress bar on stderr).
+ */
 import type { Progress } from './train';
 
+/** A duration as the progress bars show it, in whole seconds (`42s`, `1m05s`). */
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** One line of a training's progress: bar, percentage, tasks, loss, elapsed time and estimate. */
 export function progressLine(p: Progress, label = '', width = 30): string {
   const frac = p.total > 0 ? p.done / p.total : 1;
   const filled = Math.round(frac * width);

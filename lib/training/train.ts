@@ -1,6 +1,8 @@
 /**
  * The meta-training loop shared by every algorithm: a fixed task pool, independent replicas,
  * epochs over the shuffled pool, meta-batches averaged before one Adam step.
+ *
+ * Explained in notebooks 04 (the meta-training loop) and 08; README "Command line" (its options).
  */
 import { Adam } from '../optim/adam';
 import { MetaGradientFn } from '../algorithms/types';
@@ -16,8 +18,10 @@ export { ALGORITHMS };
 export type { AlgoName };
 /** The two engines: `fast` (hand-derived, float64) and `autodiff` (tfjs nested tf.grads, float32). */
 export const ENGINES = ['fast', 'autodiff'] as const;
+/** An engine's name: `fast` or `autodiff`. */
 export type EngineName = (typeof ENGINES)[number];
 
+/** A training's complete configuration (resolveTrainConfig fills in the defaults). */
 export interface TrainConfig {
   algo: AlgoName;
   /** reproduce the original's support-gradient leak (MAML and first-order only) */
@@ -44,8 +48,10 @@ export interface TrainConfig {
   engine: EngineName;
 }
 
+/** A training config as callers give it: the algorithm, and any fields to change from the defaults. */
 export type TrainConfigInput = Partial<Omit<TrainConfig, 'taskOptions'>> & { algo: AlgoName; taskOptions?: Partial<SineTaskOptions> };
 
+/** The complete, checked config: defaults filled in (per algorithm from the registry), bad values refused. */
 export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   if (input === null || typeof input !== 'object') fail('train config', input, 'an object with at least { algo }');
   const algo = checkOneOf('algo', input.algo, ALGORITHMS);
@@ -73,6 +79,7 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   return config;
 }
 
+/** What a progress callback receives: the replica, tasks done of total, the recent loss, the time. */
 export interface Progress {
   replica: number;
   replicas: number;
@@ -84,6 +91,7 @@ export interface Progress {
   elapsedMs: number;
 }
 
+/** How a training runs: progress, the pool, resuming, snapshots and stopping. */
 export interface TrainOptions {
   onProgress?: (p: Progress) => void;
   /** how many tasks between progress reports (default: total / 200) */
@@ -102,6 +110,7 @@ export interface TrainOptions {
   signal?: AbortSignal;
 }
 
+/** A trained model: config, layout, one parameter vector per replica, loss history and timing. */
 export interface TrainResult {
   config: TrainConfig;
   layout: ParamLayout;
@@ -436,6 +445,10 @@ export function checkResumeState(state: RunState | undefined, config: TrainConfi
  * Train every replica, serially. With `onSnapshot`, the run reports its state every
  * `snapshotEveryMs` of work and at each replica end; with `resume`, it continues from such a
  * state, and the result is the one of an uninterrupted run, bit for bit.
+ *
+ * @example
+ *   const model = train({ algo: 'maml', tasks: 10_000, epochs: 4, replicas: 5, seed: 0 });
+ *   model.replicas[0]; // the first model's parameters (Float64Array, layout: model.layout)
  */
 export function train(input: TrainConfigInput, options: TrainOptions = {}): TrainResult {
   const run = serialRun(input, options, Infinity);
