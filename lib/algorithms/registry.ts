@@ -32,6 +32,8 @@ export interface Algorithm {
   readonly learnsRates: boolean;
   /** whether the original trains a single model of it, for its default epochs (transfer) */
   readonly singleModel: boolean;
+  /** whether it meta-learns an initialisation for adaptation (all but transfer, the baseline) */
+  readonly metaLearner: boolean;
   /** the fast engine's meta-gradient (float64, hand-derived); `capacity`: most points per set */
   fast(net: FastMlp, options: InnerOptions, capacity: number): MetaGradientFn;
   /** the autodiff path's meta-gradient (tfjs; loaded only when this is called) */
@@ -44,7 +46,7 @@ function autodiffPath(): typeof import('../tfjs/autodiff') {
   return require('../tfjs/autodiff') as typeof import('../tfjs/autodiff');
 }
 
-const defaults = { defaultEpochs: 4, defaultInnerSteps: 1, usesQuery: true, leakApplies: false, learnsRates: false, singleModel: false };
+const defaults = { defaultEpochs: 4, defaultInnerSteps: 1, usesQuery: true, leakApplies: false, learnsRates: false, singleModel: false, metaLearner: true };
 
 /**
  * Every algorithm by name.
@@ -75,6 +77,7 @@ export const ALGORITHM = {
     defaultEpochs: 1,
     usesQuery: false,
     singleModel: true,
+    metaLearner: false,
     fast: (net, options, capacity) => transfer.createMetaGradient(net, options, capacity),
     autodiff: (layout, options) => autodiffPath().autodiffTransfer(layout, options),
   },
