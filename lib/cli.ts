@@ -17,7 +17,7 @@ import { makeTaskPool, SineTask } from './tasks/sineTask';
 import { ALGORITHM, algorithmsWhere, ALGORITHMS, AlgoName } from './algorithms/registry';
 import { ENGINES, resolveTrainConfig, TrainConfig, TrainConfigInput, EngineName } from './training/train';
 import { trainWithSignals } from './runtime/snapshot';
-import { checkEvalLimits, checkTrainLimits, DivergedError, fail, LIMITS, MamlInputError, oneLine, quote, StorageError, subjectOf } from './core/validate';
+import { checkEvalLimits, checkTrainLimits, fail, LIMITS, MamlError, MamlInputError, oneLine, quote, subjectOf } from './core/validate';
 
 /** Where the CLI writes; tests pass fakes (stderr.isTTY decides how progress is drawn). */
 export interface CliStreams {
@@ -407,7 +407,7 @@ function evalCommand(args: string[], streams: CliStreams): void {
 
 /** Exit code for an error: 2 and one line for anything the user can cause, else 1 and the stack. */
 function report(err: unknown, streams: CliStreams): number {
-  if (err instanceof MamlInputError || err instanceof StorageError || err instanceof DivergedError) {
+  if (err instanceof MamlError) {
     streams.stderr.write(`maml-sine: ${oneLine(err.message)}\n`);
     return 2;
   }

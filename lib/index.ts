@@ -62,4 +62,4 @@ export { NAMES, REFERENCE_NAMES } from './experiment/names';
 
 // input checks and errors (README "Reliability")
 export type { ErrorData, InputErrorDetails } from './core/validate';
-export { checkEvalLimits, checkTrainLimits, DivergedError, fromErrorData, LIMITS, MamlInputError, oneLine, quote, show, StorageError, toErrorData } from './core/validate';
+export { checkEvalLimits, checkTrainLimits, DivergedError, fromErrorData, LIMITS, MamlError, MamlInputError, oneLine, quote, show, StorageError, toErrorData } from './core/validate';

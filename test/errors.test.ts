@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { DivergedError, MamlInputError, StorageError, fromErrorData, resolveTrainConfig, taskOptions, toErrorData, trainParallel, train } from '../lib/index';
+import { DivergedError, MamlError, MamlInputError, StorageError, fromErrorData, resolveTrainConfig, taskOptions, toErrorData, trainParallel, train } from '../lib/index';
 
 function caught(fn: () => unknown): unknown {
   try {
@@ -45,6 +45,18 @@ test('errors cross threads as data: the same class, message and fields', () => {
   // a value postMessage cannot clone travels as its preview
   const odd = toErrorData(new MamlInputError('x', { option: 'f', value: () => 1 }));
   assert.doesNotThrow(() => structuredClone(odd));
+});
+
+test('one error type: storage and divergence errors are MamlErrors with the same three fields', () => {
+  const storage = new StorageError('cannot write "x": the disk is full', '/tmp/x', 'ENOSPC');
+  assert.ok(storage instanceof MamlError);
+  assert.deepEqual([storage.option, storage.value], ['path', '/tmp/x']);
+  const diverged = caught(() => train({ algo: 'maml', tasks: 20, epochs: 1, metaLr: 1e200 })) as DivergedError;
+  assert.ok(diverged instanceof MamlError && diverged instanceof DivergedError);
+  assert.equal(diverged.option, 'loss');
+  assert.ok(!Number.isFinite(diverged.value as number));
+  assert.equal(diverged.expected, 'a finite loss');
+  assert.ok(caught(() => taskOptions({ querySize: -1 })) instanceof MamlError);
 });
 
 test('a worker thread divergence arrives as the serial run reports it', async () => {

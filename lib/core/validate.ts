@@ -2,8 +2,10 @@
  * Input checks. Every public entry point validates its options here, so that bad input fails
  * early with one message naming the option, the value and what was expected.
  *
- * Three error classes cover everything a user can cause; the CLI maps each of them (by type)
- * to exit code 2 and one line, and anything else is an internal error (stack trace, exit 1):
+ * One error type, MamlError, covers everything a user can cause: one line naming the option
+ * (or field, file, variable), the value and what was expected, with the same three as fields.
+ * The CLI maps it (by type) to exit code 2 and that line; anything else is an internal error
+ * (stack trace, exit 1). Three kinds of it:
  * - MamlInputError: a value is out of range, of the wrong type, or a file is not a checkpoint;
  * - StorageError: a file cannot be written (disk full, no permission, not a regular file, ...);
  * - DivergedError: a training run's loss stopped being a finite number.
@@ -19,6 +21,25 @@ export interface InputErrorDetails {
 }
 
 /**
+ * Anything a user can cause and fix: one line (control characters escaped) naming what was
+ * wrong, the value and what was expected, with `option`, `value` and `expected` as fields.
+ */
+export class MamlError extends Error {
+  /** the option, field, file or variable at fault, as the library names it */
+  readonly option?: string;
+  readonly value?: unknown;
+  readonly expected?: string;
+
+  constructor(message: string, details: InputErrorDetails = {}) {
+    super(oneLine(message));
+    this.name = 'MamlError';
+    this.option = details.option;
+    this.value = details.value;
+    this.expected = details.expected;
+  }
+}
+
+/**
  * Bad input: one line naming the option (or field, file, variable), the value and what was
  * expected, with the same three as fields, so callers act on the fields and never on the text.
  * An error built by `about` (as every check here does) keeps its wording apart from the name it
@@ -29,22 +50,15 @@ export interface InputErrorDetails {
  *   try { resolveTrainConfig({ algo: 'maml', innerSteps: 0 }); }
  *   catch (err) { if (err instanceof MamlInputError) console.log(err.option, err.expected); } // innerSteps an integer >= 1
  */
-export class MamlInputError extends Error {
-  /** the option or field at fault, as the library names it (the CLI maps it to a flag) */
-  readonly option?: string;
-  readonly value?: unknown;
-  readonly expected?: string;
+export class MamlInputError extends MamlError {
   /** how the message names the option ("supportSize (K)"), when built by `about` */
   readonly subject?: string;
   /** the message after the subject ("= 0 is invalid: expected ..."), when built by `about` */
   readonly problem?: string;
 
   constructor(message: string, details: InputErrorDetails & { subject?: string; problem?: string } = {}) {
-    super(oneLine(message));
+    super(message, details);
     this.name = 'MamlInputError';
-    this.option = details.option;
-    this.value = details.value;
-    this.expected = details.expected;
     this.subject = details.subject;
     this.problem = details.problem;
   }
@@ -63,13 +77,13 @@ export class MamlInputError extends Error {
 }
 
 /** A file that cannot be written: the path, the errno-style code and a one-line message. */
-export class StorageError extends Error {
+export class StorageError extends MamlError {
   constructor(
     message: string,
     readonly path: string,
     readonly code: string,
   ) {
-    super(oneLine(message));
+    super(message, { option: 'path', value: path, expected: 'a file that can be written' });
     this.name = 'StorageError';
   }
 }
@@ -298,9 +312,9 @@ export function checkEvalLimits(
 }
 
 /** A training run whose loss stopped being a finite number. */
-export class DivergedError extends Error {
-  constructor(message: string) {
-    super(message);
+export class DivergedError extends MamlError {
+  constructor(message: string, details: InputErrorDetails = {}) {
+    super(message, { expected: 'a finite loss', ...details });
     this.name = 'DivergedError';
   }
 }
@@ -311,6 +325,7 @@ export function checkLoss(loss: number, where: string): void {
     throw new DivergedError(
       `the loss became ${show(loss)} at ${where}: expected a finite loss; the run diverged ` +
         '(try a smaller learning rate)',
+      { option: 'loss', value: loss },
     );
   }
 }
@@ -341,7 +356,8 @@ function cloneable(value: unknown): unknown {
 export function toErrorData(err: unknown): ErrorData {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
   const data: ErrorData = { name: err.name, message: err.message, stack: err.stack };
-  if (err instanceof MamlInputError) Object.assign(data, { option: err.option, value: cloneable(err.value), expected: err.expected, subject: err.subject, problem: err.problem });
+  if (err instanceof MamlError) Object.assign(data, { option: err.option, value: cloneable(err.value), expected: err.expected });
+  if (err instanceof MamlInputError) Object.assign(data, { subject: err.subject, problem: err.problem });
   if (err instanceof StorageError) Object.assign(data, { path: err.path, code: err.code });
   return data;
 }
@@ -354,7 +370,9 @@ export function fromErrorData(data: ErrorData): Error {
     case 'StorageError':
       return new StorageError(data.message, data.path ?? '', data.code ?? '');
     case 'DivergedError':
-      return new DivergedError(data.message);
+      return new DivergedError(data.message, data);
+    case 'MamlError':
+      return new MamlError(data.message, data);
     default: {
       const err = new Error(data.message);
       if (data.stack !== undefined) err.stack = data.stack;

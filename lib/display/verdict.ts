@@ -10,6 +10,7 @@
 import * as assert from 'node:assert/strict';
 import { displayBundle, escapeHtml } from './display';
 import type { Scale } from '../experiment/experiment';
+import { MamlInputError } from '../core/validate';
 
 /** The verdict on a claim of the original. */
 export type Decision = 'holds' | 'holds partly' | 'does not hold' | 'undecided';
@@ -93,7 +94,7 @@ const SYMBOL: Record<Decision, string> = { holds: '✔', 'holds partly': '◐', 
 export function verdict(input: VerdictInput): Verdict {
   const digits = input.digits ?? 3;
   const [lo, hi] = input.interval ?? (input.ci95 === undefined ? [input.value, input.value] : [input.value - input.ci95, input.value + input.ci95]);
-  if (![input.value, lo, hi].every(Number.isFinite)) throw new Error(`verdict on "${input.claim}": the measured figure is not finite (${input.value}, [${lo}, ${hi}])`);
+  if (![input.value, lo, hi].every(Number.isFinite)) throw new MamlInputError(`verdict on "${input.claim}": the measured figure is not finite (${input.value}, [${lo}, ${hi}])`, { option: 'value', value: input.value, expected: 'a finite figure and CI' });
   const decision = input.rule.decide(lo, hi);
   const measured = input.interval
     ? `${input.value.toFixed(digits)} (${lo.toFixed(digits)} .. ${hi.toFixed(digits)})`
@@ -139,7 +140,7 @@ export function say(markdown: string): void {
  * delta method (a and b are per-task values; their covariance is taken into account).
  */
 export function pairedRatio(a: ArrayLike<number>, b: ArrayLike<number>): { value: number; ci95: number } {
-  if (a.length !== b.length || a.length < 2) throw new Error(`pairedRatio: expected two equal lists of at least 2 values, got ${a.length} and ${b.length}`);
+  if (a.length !== b.length || a.length < 2) throw new MamlInputError(`pairedRatio: expected two equal lists of at least 2 values, got ${a.length} and ${b.length}`, { option: 'a, b', value: [a.length, b.length], expected: 'two equal lists of at least 2 values' });
   const n = a.length;
   let ma = 0;
   let mb = 0;

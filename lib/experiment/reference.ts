@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from './experiment';
+import { MamlInputError } from '../core/validate';
 
 /** "-leak" = the original's code with its support-gradient leak; plain names = textbook. */
 export const REFERENCE_MODELS = ['maml-leak', 'fomaml-leak', 'maml', 'fomaml', 'transfer', 'random'] as const;
@@ -81,19 +82,21 @@ export function referenceFile(root = projectRoot()): string {
 }
 
 function need(ok: boolean, file: string, what: string): void {
-  if (!ok) throw new Error(`${file} is invalid: expected ${what}`);
+  if (!ok) throw new MamlInputError(`${file} is invalid: expected ${what}`, { option: 'reference file', value: file, expected: what });
 }
 
 /** The recorded results; a missing or malformed file is one clear error naming it. */
 export function loadReference(file = referenceFile()): ReferenceResults {
   if (!fs.existsSync(file)) {
-    throw new Error(`${file} not found: expected the PyTorch reference's recorded results (npm run reference writes it)`);
+    throw new MamlInputError(`${file} not found: expected the PyTorch reference's recorded results (npm run reference writes it)`, {
+      option: 'reference file', value: file, expected: "the PyTorch reference's recorded results",
+    });
   }
   let data: ReferenceResults;
   try {
     data = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file} is not valid JSON (${(e as Error).message})`);
+    throw new MamlInputError(`${file} is not valid JSON (${(e as Error).message})`, { option: 'reference file', value: file, expected: 'JSON' });
   }
   need(data !== null && typeof data === 'object', file, 'an object');
   need(typeof data.provenance?.command === 'string', file, 'provenance.command');
@@ -115,7 +118,7 @@ export function referenceRecipe(model: ReferenceModel, results = loadReference()
     .sort((a, b) => b.replicas - a.replicas)[0];
   if (!found) {
     const have = results.recipe.map((r) => `${r.model} (lr ${r.evalLr})`).join(', ');
-    throw new Error(`reference/results.json has no recipe entry for model "${model}" at lr ${evalLr} (it has: ${have})`);
+    throw new MamlInputError(`reference/results.json has no recipe entry for model "${model}" at lr ${evalLr} (it has: ${have})`, { option: 'model', value: model, expected: have });
   }
   return found;
 }
@@ -123,14 +126,14 @@ export function referenceRecipe(model: ReferenceModel, results = loadReference()
 /** Mean ± CI of a recorded model after k steps. */
 export function referenceAt(recipe: ReferenceRecipe, k: number): { mean: number; ci95: number; median: number } {
   const i = recipe.k.indexOf(k);
-  if (i < 0) throw new Error(`reference model "${recipe.model}" has no step k = ${k} (it has ${recipe.k.join(', ')})`);
+  if (i < 0) throw new MamlInputError(`reference model "${recipe.model}" has no step k = ${k} (it has ${recipe.k.join(', ')})`, { option: 'k', value: k, expected: `one of ${recipe.k.join(', ')}` });
   return { mean: recipe.mean[i], ci95: recipe.ci95[i], median: recipe.median[i] };
 }
 
 /** The recorded ms per task of one algorithm as the original's code or the textbook runs it. */
 export function referenceTiming(code: ReferenceTiming['code'], algo: ReferenceTiming['algo'], results = loadReference()): ReferenceTiming {
   const found = results.timing.find((t) => t.code === code && t.algo === algo);
-  if (!found) throw new Error(`reference/results.json has no timing for ${code} ${algo}`);
+  if (!found) throw new MamlInputError(`reference/results.json has no timing for ${code} ${algo}`, { option: 'algo', value: algo, expected: 'an algorithm the reference timed' });
   return found;
 }
 
