@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Adam } from '../lib/adam';
-import { MamlInputError } from '../lib/validate';
+import { Adam } from '../lib/optim/adam';
+import { MamlInputError } from '../lib/core/validate';
 import { RefAdam } from './reference';
 
 test('Adam: the first step moves each weight by lr · sign(g), by hand', () => {

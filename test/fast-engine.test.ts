@@ -9,9 +9,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { FastMlp } from '../lib/fastMlp';
-import { initParams, paramLayout } from '../lib/params';
-import { Rng } from '../lib/rng';
+import { FastMlp } from '../lib/model/fastMlp';
+import { initParams, paramLayout } from '../lib/model/params';
+import { Rng } from '../lib/tasks/rng';
 import * as maml from '../lib/algorithms/maml';
 import * as fomaml from '../lib/algorithms/fomaml';
 import * as metasgd from '../lib/algorithms/metasgd';

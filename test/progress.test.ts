@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { formatDuration, progressLine, terminalProgress } from '../lib/progress';
-import { Progress } from '../lib/train';
+import { formatDuration, progressLine, terminalProgress } from '../lib/training/progress';
+import { Progress } from '../lib/training/train';
 
 const at = (done: number, total: number, elapsedMs = 1000): Progress => ({ replica: 0, replicas: 1, done, total, loss: 2.5, elapsedMs });
 

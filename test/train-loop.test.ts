@@ -21,9 +21,9 @@ import {
   trainingPool,
   TrainingInterrupted,
   TrainResult,
-} from '../lib/train';
-import { InterruptedError } from '../lib/interrupt';
-import { DivergedError, MamlInputError } from '../lib/validate';
+} from '../lib/training/train';
+import { InterruptedError } from '../lib/training/interrupt';
+import { DivergedError, MamlInputError } from '../lib/core/validate';
 
 const INPUT: TrainConfigInput = { algo: 'maml', tasks: 5, epochs: 2, replicas: 2, metaBatchSize: 2, seed: 3, layerSizes: [1, 6, 5, 1] };
 const TOTAL = 2 * 2 * 5;
