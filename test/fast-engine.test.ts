@@ -19,6 +19,7 @@ import * as reptile from '../lib/algorithms/reptile';
 import * as transfer from '../lib/algorithms/transfer';
 import { TaskData } from '../lib/algorithms/types';
 import { refGrad, refMse, refPredict } from './reference';
+import { fdGradient } from './helpers';
 
 const SHAPES = [
   [1, 7, 5, 1],
@@ -58,21 +59,6 @@ function setup(sizes: number[], seed: number) {
     query: { x: points(rng, 9), y: points(rng, 9) },
   };
   return { rng, net, theta, data };
-}
-
-/** Central differences of f on every coordinate. */
-function fdGradient(f: (t: Float64Array) => number, theta: Float64Array, h = 1e-6): Float64Array {
-  const out = new Float64Array(theta.length);
-  const t = theta.slice();
-  for (let j = 0; j < theta.length; j++) {
-    t[j] = theta[j] + h;
-    const up = f(t);
-    t[j] = theta[j] - h;
-    const down = f(t);
-    t[j] = theta[j];
-    out[j] = (up - down) / (2 * h);
-  }
-  return out;
 }
 
 /** k plain SGD steps on the support set with per-parameter rates, by the reference gradient. */

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as autodiff from '../lib/tfjs/autodiff';
 import { initBackend } from '../lib/tfjs/autodiff';
 import { fomaml, maml, transfer, FastMlp, TaskData } from '../lib/index';
-import { fixture, relErr } from './helpers';
+import { fdGradient, fixture, relErr } from './helpers';
 
 /** The MAML objective in float64, by plain forward passes and plain gradient steps. */
 function mamlObjective(net: FastMlp, theta: Float64Array, data: TaskData, innerLr: number, innerSteps: number): number {
@@ -20,21 +20,6 @@ function mamlObjective(net: FastMlp, theta: Float64Array, data: TaskData, innerL
     p = p.map((v, j) => v - innerLr * g[j]);
   }
   return net.loss(p, data.query.x, data.query.y, ws);
-}
-
-/** Central differences of f in float64 on every coordinate. */
-function fdGradient(f: (t: Float64Array) => number, theta: Float64Array, h = 1e-6): Float64Array {
-  const out = new Float64Array(theta.length);
-  const t = theta.slice();
-  for (let j = 0; j < theta.length; j++) {
-    t[j] = theta[j] + h;
-    const up = f(t);
-    t[j] = theta[j] - h;
-    const down = f(t);
-    t[j] = theta[j];
-    out[j] = (up - down) / (2 * h);
-  }
-  return out;
 }
 
 const inner = { innerLr: 0.01, innerSteps: 1, seedCompat: false };

@@ -25,3 +25,18 @@ export function fixture(seed: number, options = ORIGINAL_TASKS) {
 export function assertClose(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected} (tol ${tol})`);
 }
+
+/** Central differences of f in float64 on every coordinate (the independent check of gradients). */
+export function fdGradient(f: (t: Float64Array) => number, theta: Float64Array, h = 1e-6): Float64Array {
+  const out = new Float64Array(theta.length);
+  const t = theta.slice();
+  for (let j = 0; j < theta.length; j++) {
+    t[j] = theta[j] + h;
+    const up = f(t);
+    t[j] = theta[j] - h;
+    const down = f(t);
+    t[j] = theta[j];
+    out[j] = (up - down) / (2 * h);
+  }
+  return out;
+}
