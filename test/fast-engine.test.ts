@@ -19,24 +19,13 @@ import * as reptile from '../lib/algorithms/reptile';
 import * as transfer from '../lib/algorithms/transfer';
 import { TaskData } from '../lib/algorithms/types';
 import { refGrad, refMse, refPredict } from './reference';
-import { fdGradient } from './helpers';
+import { fdGradient, relErr } from './helpers';
 
 const SHAPES = [
   [1, 7, 5, 1],
   [1, 6, 4, 3, 1],
   [1, 3, 1],
 ];
-
-function relErr(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length, 'lengths');
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < actual.length; i++) {
-    num += (actual[i] - expected[i]) ** 2;
-    den += expected[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 function assertNear(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
   const e = relErr(actual, expected);

@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { FastMlp, paramLayout, initParams, Rng, sampleTask, TaskData, ORIGINAL_TASKS } from '../lib/index';
 
+/** ‖a − b‖ / ‖b‖ over two arrays of the same length. */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'lengths');
   let num = 0;
   let den = 0;
   for (let i = 0; i < a.length; i++) {

@@ -24,6 +24,7 @@ import { Rng, STREAM } from '../lib/tasks/rng';
 import { makeTaskPool, ORIGINAL_TASKS, sampleTask, SineTask } from '../lib/tasks/sineTask';
 import { train } from '../lib/training/train';
 import { RefAdam } from './reference';
+import { relErr } from './helpers';
 
 type Bug = 'none' | 'shuffle-once' | 'divide-by-full-batch' | 'reuse-first-task' | 'drop-seed-compat';
 
@@ -85,24 +86,14 @@ function replay(c: ReplayConfig, bug: Bug = 'none') {
 
 const quiet = { stdout: { write: () => true }, stderr: { write: () => true } } as never;
 
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
-
 /** `actual` equals the replay to 1e-10 (Adam's arithmetic differs from the library's in the last bits) and each planted bug is > 1e-6 away. */
 function assertReplayed(actual: Float64Array, config: ReplayConfig, bugs: Bug[], what: string): void {
   const expected = replay(config).theta;
   assert.equal(actual.length, expected.length);
-  const d = relDiff(actual, expected);
+  const d = relErr(actual, expected);
   assert.ok(d < 1e-10, `${what}: relative difference ${d} from the replay`);
   for (const bug of bugs) {
-    const wrong = relDiff(replay(config, bug).theta, expected);
+    const wrong = relErr(replay(config, bug).theta, expected);
     assert.ok(wrong > 1e-6, `${what}: the replay with bug '${bug}' differs by only ${wrong}; the test would not see it`);
   }
 }
