@@ -28,18 +28,23 @@ VENV=.venv
 # Written when pip could not install LAB_PACKAGES; the JupyterLab tests read it to skip loudly.
 LAB_UNAVAILABLE=$VENV/maml-sine-lab-unavailable.txt
 
-APT_PACKAGES=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel python3-nbformat python3-venv chromium fonts-liberation fonts-noto-cjk)
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo=""
+# apt_install WHY PACKAGE...: installs (apt) those of the packages that are missing
+apt_install() {
+  local why=$1 p sudo=""
+  shift
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "setup: installing ${missing[*]} (apt)" >&2
+  echo "setup: installing ${missing[*]} (apt$why)" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+}
+
+APT_PACKAGES=(jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel python3-nbformat python3-venv chromium fonts-liberation fonts-noto-cjk)
+apt_install "" "${APT_PACKAGES[@]}"
 
 # npm ci also applies patches/ (package.json "postinstall": patch-package), so they are part of the stamp
 stamp=node_modules/.maml-sine-lock.sha256
@@ -126,16 +131,6 @@ echo "setup: ready (node $(node --version), $(/usr/bin/python3 -m nbconvert --ve
 # --reference: also what the PyTorch reference needs (reference/README.md): Debian's PyTorch
 # and numpy for /usr/bin/python3. Optional; without it the reference's tests skip and say so.
 if [[ " $* " == *" --reference "* ]]; then
-  ref_missing=()
-  for p in python3-torch python3-numpy; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || ref_missing+=("$p")
-  done
-  if ((${#ref_missing[@]})); then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "setup: installing ${ref_missing[*]} (apt, for the PyTorch reference)" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${ref_missing[@]}" >/dev/null
-  fi
+  apt_install ", for the PyTorch reference" python3-torch python3-numpy
   echo "setup: PyTorch reference: /usr/bin/python3 with torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')" >&2
 fi
