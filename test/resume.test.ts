@@ -186,15 +186,22 @@ test('CLI: kill -9 at random times (snapshots every 20 ms), resumed each time, e
   const rng = new Rng(2024);
   let kills = 0;
   let finished = false;
+  let killedAfterSave = false;
   let progressAtKill: number[] = [];
   for (let attempt = 0; attempt < 12 && !finished; attempt++) {
     // startup takes ~0.4 s; the whole run ~2-3 s here
     const r = await killAfter([...ARGS, '--out', out, '--resume'], 500 + Math.floor(rng.next() * 1200), 'SIGKILL', { MAML_SNAPSHOT_SECONDS: '0.02' });
     if (r.signal === 'SIGKILL') {
-      kills++;
       const snap = snapshotPath(out);
+      if (fs.existsSync(out)) {
+        // The kill landed after the checkpoint's atomic rename, in the last milliseconds before
+        // exit: the run had finished. Its checkpoint must then be whole (checked below).
+        killedAfterSave = true;
+        finished = true;
+        continue;
+      }
+      kills++;
       if (fs.existsSync(snap)) progressAtKill.push(readSnapshot(snap, resolveTrainConfig({ algo: 'maml', tasks: 1500, epochs: 2, replicas: 3, metaBatchSize: 2, seed: 3 })).done);
-      assert.ok(!fs.existsSync(out), 'no checkpoint from a killed run');
     } else {
       assert.equal(r.code, 0, r.stderr);
       finished = true;
@@ -207,7 +214,8 @@ test('CLI: kill -9 at random times (snapshots every 20 ms), resumed each time, e
   assert.ok(kills >= 3, `killed ${kills} times`);
   assert.ok(progressAtKill.some((d) => d > 0), `progress kept across kills: ${progressAtKill}`);
   sameBits(replicasOf(out), whole, `after ${kills} kills (snapshots at ${progressAtKill.join(', ')} tasks)`);
-  assert.ok(!fs.existsSync(snapshotPath(out)), 'the snapshot is removed after the final save');
+  // (a kill between the checkpoint's rename and the snapshot's removal may leave the snapshot)
+  if (!killedAfterSave) assert.ok(!fs.existsSync(snapshotPath(out)), 'the snapshot is removed after the final save');
   progressAtKill = [];
 });
 
