@@ -17,6 +17,7 @@ import { makeTaskPool, SineTask } from './tasks/sineTask';
 import { ALGORITHM, algorithmsWhere, ALGORITHMS, AlgoName } from './algorithms/registry';
 import { ENGINES, resolveTrainConfig, TrainConfig, TrainConfigInput, EngineName } from './training/train';
 import { trainWithSignals } from './runtime/snapshot';
+import { defaultWorkers, MAX_WORKERS } from './runtime/parallel';
 import { checkEvalLimits, checkTrainLimits, fail, LIMITS, MamlError, MamlInputError, oneLine, quote, subjectOf } from './core/validate';
 
 /** Where the CLI writes; tests pass fakes (stderr.isTTY decides how progress is drawn). */
@@ -70,12 +71,16 @@ const TRAIN: CommandSpec = {
     'support-size': { kind: 'int', min: 1, max: LIMITS.supportSize, value: 'K', limit: 'support points per task', help: 'K support points per task (default 10)' },
     'phase-max': { kind: 'real', positive: false, value: 'PHI', help: 'phases U(0, PHI) (default 6.283; the MAML paper: 3.14159)' },
     resume: { kind: 'boolean', help: 'continue from FILE.partial, the snapshot kept while training (README "Resuming and interrupting")' },
+    workers: {
+      kind: 'int', min: 1, max: MAX_WORKERS, value: 'N',
+      help: 'worker threads, same numbers for any N (default: one per core up to 4, or MAML_WORKERS; 1: main thread)',
+    },
   },
   flagOf: {
     algo: '--algo', seedCompat: '--seed-compat', replicas: '--replicas', epochs: '--epochs', tasks: '--tasks',
     metaBatchSize: '--meta-batch', innerSteps: '--inner-steps', innerLr: '--inner-lr', metaLr: '--meta-lr', seed: '--seed',
     engine: '--engine', freshTasks: '--fresh-tasks', supportSize: '--support-size', phaseRange: '--phase-max',
-    'phaseRange[1]': '--phase-max',
+    'phaseRange[1]': '--phase-max', workers: '--workers',
   },
 };
 
@@ -286,6 +291,8 @@ async function trainCommand(args: string[], streams: CliStreams): Promise<void> 
     checkTrainLimits(resolved, flagLabel(TRAIN));
     return resolved;
   });
+  // replicas are what the workers share out: more workers than replicas would idle
+  const workers = Math.min((opts.workers as number | undefined) ?? defaultWorkers(), config.replicas);
   const out = prepareOutput(opts.out as string, 'checkpoint');
   try {
     checkFreeSpace(out, checkpointSizeBound(config), 'checkpoint');
@@ -300,12 +307,12 @@ async function trainCommand(args: string[], streams: CliStreams): Promise<void> 
     const onProgress = terminalProgress(`train ${config.algo}`, streams.stderr as NodeJS.WriteStream);
     // snapshots, --resume, SIGINT/SIGTERM: lib/snapshot.ts
     const result = await trainWithSignals(config, {
-      out: out.file, resume: opts.resume === true, command: ['train', ...args], onProgress, save: (r) => saveCheckpoint(out.file, r),
+      out: out.file, resume: opts.resume === true, command: ['train', ...args], onProgress, save: (r) => saveCheckpoint(out.file, r), workers,
     });
     const c = result.config;
     streams.stderr.write(
       `trained ${c.algo}${c.seedCompat ? ' (seed-compat)' : ''}: ${c.replicas} replica(s) x ${c.epochs} epoch(s) x ${c.tasks} tasks ` +
-        `in ${formatDuration(result.elapsedMs)} (${result.msPerTask.toFixed(3)} ms/task, engine ${c.engine}) -> ${displayPath(opts.out as string)}\n`,
+        `in ${formatDuration(result.elapsedMs)} (${result.msPerTask.toFixed(3)} ms/task, engine ${c.engine}, ${workers === 1 ? 'main thread' : `${workers} worker threads`}) -> ${displayPath(opts.out as string)}\n`,
     );
   } catch (err) {
     out.release(); // folders created for --out go again (if still empty)

@@ -1,12 +1,16 @@
-/** The CLI as a user runs it: `npx maml-sine ...` from the project folder, and in-process. */
+/**
+ * The CLI as a user runs it: `npx maml-sine ...` from the project folder (child processes, real
+ * files, permissions, full and read-only disks). The parser's many cases run in-process, fast,
+ * in cli-parse.test.ts.
+ */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { evaluateWithProgress, evalProgress, run } from '../lib/cli';
-import { evaluate, LIMITS, loadCheckpoint, makeTaskPool, Rng, StorageError, STREAM, writeFileAtomic } from '../lib/index';
+import { run } from '../lib/cli';
+import { LIMITS, loadCheckpoint, StorageError, writeFileAtomic } from '../lib/index';
 
 const root = path.join(__dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-cli-'));
@@ -58,6 +62,12 @@ test('train then eval --json', () => {
   assert.match(e.stderr, /^eval \[#+\] 100% 40\/40 tasks/m);
 });
 
+test('--help from the real program exits 0 with the usage on stdout', () => {
+  const real = cli(['train', '--help']);
+  assert.equal(real.code, 0);
+  assert.match(real.stdout, /usage: maml-sine train --algo ALGO --out FILE/);
+});
+
 test('bad input exits with code 2, names the flag and value, and writes nothing (real process)', () => {
   const file = path.join(dir, 'never.json');
   // the rest of the parser is tested in-process below; these prove the real exit code and stderr
@@ -74,107 +84,6 @@ test('bad input exits with code 2, names the flag and value, and writes nothing 
   }
   assert.equal(fs.existsSync(file), false);
   assert.equal(fs.existsSync(path.join(root, '--fresh-tasks')), false);
-});
-
-test('--help on every command exits 0', async () => {
-  for (const args of [['--help'], ['-h'], ['help'], ['train', '--help'], ['eval', '--help'], ['help', 'train'], ['eval', 'x.json', '--tasks', '5', '-h'], []]) {
-    const r = await runCli(args);
-    assert.equal(r.code, 0, args.join(' '));
-    assert.match(r.stdout, /^usage: maml-sine /, args.join(' '));
-  }
-  assert.match((await runCli(['train', '--help'])).stdout, /--replicas N {2,}independent models \(default 1; the original: 5\) \[1\.\.100\]/);
-  assert.match((await runCli(['eval', '--help'])).stdout, /--shots K/);
-  const real = cli(['train', '--help']);
-  assert.equal(real.code, 0);
-  assert.match(real.stdout, /usage: maml-sine train --algo ALGO --out FILE/);
-});
-
-test('flags: strict numbers, booleans, missing values, repeats, unknown options', async () => {
-  const out = path.join(dir, 'never2.json');
-  const train = (...extra: string[]) => ['train', '--algo', 'maml', '--out', out, ...extra];
-  for (const bad of ['1e3', '0x10', '', ' 5', '5 ', '5abc', 'Infinity', 'NaN', '-1', '+5', '1.5', '1_000', '０']) {
-    await refused(train('--tasks', bad), /^maml-sine: --tasks = .* is invalid: expected an integer in \[1, 1000000\]/);
-  }
-  for (const bad of ['0x1', 'Infinity', '-Infinity', 'NaN', '', '.', '1,5', '1e999', '1e', 'e3', '0', '-0.01']) {
-    await refused(train('--inner-lr', bad), /^maml-sine: --inner-lr = .* is invalid: expected a finite number > 0 \(decimal, e\.g\. 0\.001 or 1e-3\)/);
-  }
-  await refused(train('--inner-lr=1e999'), /--inner-lr = Infinity is invalid/);
-  await refused(train('--fresh-tasks=yes'), /^maml-sine: --fresh-tasks = "yes" is invalid: expected no value, or =true \/ =false\n$/);
-  await refused(train('--fresh-tasks='), /--fresh-tasks = "" is invalid/);
-  await refused(['train', '--algo', 'maml', '--out'], /^maml-sine: --out needs a value: expected FILE\n$/);
-  await refused(['train', '--out', '--algo', 'maml'], /--out needs a value: expected FILE \(the next argument "--algo" is an option; to use it as the value write --out=--algo\)/);
-  await refused(['train', '--algo', '--out', out], /--algo needs a value: expected maml \| fomaml/);
-  await refused(train('--tasks', '5', '--tasks', '6'), /^maml-sine: --tasks is given twice \("--tasks 5", then "--tasks 6"\): expected each option at most once\n$/);
-  await refused(train('--json'), /option = "--json" is invalid: expected one of --algo, --out/);
-  await refused(train('--tasks=5', '--tasks=5'), /--tasks is given twice/);
-  await refused(train('--fresh-tasks', '--fresh-tasks=false'), /--fresh-tasks is given twice/);
-  await refused(train('-t', '5'), /option = "-t" is invalid/);
-  await refused(train('stray'), /argument = "stray" is invalid: expected options only/);
-  await refused(['eval'], /checkpoint = undefined is invalid: expected exactly one checkpoint file/);
-  await refused(['eval', 'a.json', 'b.json'], /checkpoint = \["a\.json","b\.json"\] is invalid/);
-  await refused(['eval', 'a.json', '--json=1'], /--json = "1" is invalid: expected no value, or =true \/ =false/);
-  assert.equal(fs.existsSync(out), false);
-});
-
-test('booleans accept =true and =false; numbers accept exponents where they are real', async () => {
-  const off = path.join(dir, 'off.json');
-  const on = path.join(dir, 'on.json');
-  assert.equal((await runCli(['train', ...small, '--fresh-tasks=false', '--inner-lr', '1e-2', '--meta-lr=0.5e-3', '--out', off])).code, 0);
-  assert.equal((await runCli(['train', ...small, '--fresh-tasks=true', '--out', on])).code, 0);
-  const a = loadCheckpoint(off).config;
-  assert.equal(a.freshTasks, false);
-  assert.equal(a.innerLr, 0.01);
-  assert.equal(a.metaLr, 0.0005);
-  assert.equal(loadCheckpoint(on).config.freshTasks, true);
-  // a file whose name starts with -- is given attached, or after --
-  const dashed = path.join(dir, '--odd.json');
-  assert.equal((await runCli(['train', ...small, `--out=${dashed}`])).code, 0);
-  assert.equal((await runCli(['eval', '--tasks', '3', '--steps', '1', '--json', '--', dashed])).code, 0);
-});
-
-test('every size over its limit exits 2 with the limit, before anything is allocated', async () => {
-  const out = path.join(dir, 'never3.json');
-  const over: [string, number, string][] = [
-    ['--replicas', LIMITS.replicas, 'replicas'],
-    ['--epochs', LIMITS.epochs, 'epochs'],
-    ['--tasks', LIMITS.tasks, 'tasks'],
-    ['--meta-batch', LIMITS.metaBatchSize, 'tasks per meta-batch'],
-    ['--inner-steps', LIMITS.innerSteps, 'inner steps'],
-    ['--support-size', LIMITS.supportSize, 'support points per task'],
-  ];
-  for (const [flag, limit, unit] of over) {
-    await refused(['train', '--algo', 'maml', flag, String(limit + 1), '--out', out], new RegExp(`^maml-sine: ${flag} = ${limit + 1} is over the limit: expected at most ${limit} ${unit} \\(limits: README "Reliability"\\)`));
-  }
-  // combined limits: training work and the task pool's memory; fast because nothing is allocated
-  const t0 = Date.now();
-  await refused(['train', '--algo', 'maml', '--replicas', '100', '--epochs', '1000', '--tasks', '1000000', '--inner-steps', '100', '--out', out], /--replicas × --epochs × --tasks × --inner-steps = 10000000000000 is over the limit: expected at most 20000000 task-steps/);
-  await refused(['train', '--algo', 'maml', '--epochs', '1', '--tasks', '1000000', '--support-size', '1000', '--out', out], /--tasks × --support-size = 1000000000 is over the limit: expected at most 20000000 support points/);
-  assert.ok(Date.now() - t0 < 2000, 'refused without building a pool');
-  assert.equal(fs.existsSync(out), false);
-  // eval: the checkpoint is read, then the request is checked before any task is drawn
-  const file = path.join(dir, 'limits.json');
-  assert.equal((await runCli(['train', ...small, '--replicas', '2', '--out', file])).code, 0);
-  await refused(['eval', file, '--tasks', String(LIMITS.evalTasks + 1)], new RegExp(`--tasks = ${LIMITS.evalTasks + 1} is over the limit: expected at most ${LIMITS.evalTasks} evaluation tasks`));
-  await refused(['eval', file, '--steps', String(LIMITS.evalSteps + 1)], /--steps = 10001 is over the limit: expected at most 10000 SGD steps/);
-  await refused(['eval', file, '--shots', String(LIMITS.supportSize + 1)], /--shots = 1001 is over the limit/);
-  await refused(['eval', file, '--tasks', '100000', '--steps', '100'], /--tasks × \(--steps \+ 1\) × replicas = 20200000 is over the limit: expected at most 10000000 evaluated task-steps/);
-  await refused(['eval', file, '--tasks', '100000', '--steps', '1', '--shots', '1000'], /--tasks × --shots = 100000000 is over the limit/);
-});
-
-test('values are quoted safely: control bytes never reach the terminal, long values are cut', async () => {
-  const r = await refused(['train', '--algo', '\u001b]0;owned\u0007\u009b2J\u202e', '--out', 'x'], /--algo = "\\u001b\]0;owned\\u0007\\u009b2J\\u202e" is invalid/);
-  assert.ok(!r.stderr.includes('\u001b'));
-  const long = await refused(['train', '--algo', 'a'.repeat(100_000), '--out', 'x'], /--algo = "a{200}"…\(100000 characters\) is invalid/);
-  assert.ok(long.stderr.length < 400);
-  await refused(['eval', 'no\nsuch\rfile'], /checkpoint "no\\nsuch\\rfile" cannot be read \(ENOENT\)/);
-});
-
-test('an internal error (a bug) prints its stack trace and exits 1', async () => {
-  let stderr = '';
-  const boom = new TypeError('a bug');
-  const code = await run(['--help'], { stdout: { write: () => { throw boom; } }, stderr: { write: (s: string) => (stderr += s) } });
-  assert.equal(code, 1);
-  assert.match(stderr, /^maml-sine: internal error \(a bug, please report it\):\nTypeError: a bug\n\s+at /);
 });
 
 test('a bad --out is found before training: directory, file as parent, symlink, device, FIFO, long name', async () => {
@@ -314,46 +223,6 @@ test('eval refuses non-regular and hostile checkpoint paths without hanging', as
   await refused(['eval', corrupt], /corrupt\.json" is invalid: not valid JSON/);
 });
 
-test('eval warns about a checkpoint of another compatible library version', async () => {
-  const file = path.join(dir, 'old.json');
-  assert.equal((await runCli(['train', ...small, '--out', file])).code, 0);
-  const body = JSON.parse(fs.readFileSync(file, 'utf8'));
-  body.libraryVersion = '0.1.9';
-  fs.writeFileSync(file, JSON.stringify(body));
-  const r = await runCli(['eval', file, '--tasks', '5', '--steps', '1', '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^maml-sine: warning: checkpoint "[^"]+old\.json" was written by maml-sine 0\.1\.9, this is 0\.1\.0/);
-  body.libraryVersion = '0.2.0';
-  fs.writeFileSync(file, JSON.stringify(body));
-  await refused(['eval', file], /old\.json" is invalid: it was written by maml-sine 0\.2\.0, expected a checkpoint of a compatible version/);
-});
-
-test('eval progress: the same numbers as evaluate(), a bar per 10% off a terminal, redrawn on one', async () => {
-  const file = path.join(dir, 'progress.json');
-  assert.equal((await runCli(['train', ...small, '--replicas', '2', '--out', file])).code, 0);
-  const ck = loadCheckpoint(file);
-  const tasks = makeTaskPool(57, new Rng(3, STREAM.heldOutTasks), ck.config.taskOptions);
-  const calls: number[] = [];
-  const sliced = evaluateWithProgress(ck.replicas, ck.layout, tasks, { steps: 4 }, (done, total) => (assert.equal(total, 57), calls.push(done)));
-  assert.deepEqual(sliced, evaluate(ck.replicas, ck.layout, tasks, { steps: 4 }));
-  assert.equal(calls.length, 57, 'one report per task slice (57 tasks: slices of 1)');
-  assert.equal(calls[calls.length - 1], 57);
-  // --json matches the library on the same tasks
-  const r = await runCli(['eval', file, '--tasks', '57', '--seed', '3', '--steps', '4', '--json']);
-  assert.deepEqual(JSON.parse(r.stdout).mean, sliced.summary.map((s) => s.mean));
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 11, r.stderr);
-  assert.match(lines[10], /^eval \[#{30}\] 100% 57\/57 tasks, \d+s$/);
-  // a terminal: one line redrawn with \r, ended by a newline
-  let tty = '';
-  const bar = evalProgress('eval', { write: (s: string) => (tty += s), isTTY: true }, 10);
-  [1, 5, 10].forEach((done, i) => bar(done, 10, 1000 * (i + 1)));
-  assert.equal(tty, '\reval [#.........]  10% 1/10 tasks, 1s (eta 9s)\reval [#####.....]  50% 5/10 tasks, 2s (eta 2s)\reval [##########] 100% 10/10 tasks, 3s\n');
-  const tty2 = await runCli(['eval', file, '--tasks', '20', '--steps', '1'], true);
-  assert.equal(tty2.stderr.split('\n').length, 2, 'a terminal gets one redrawn line');
-  assert.match(tty2.stdout, /^\| 1 \| \d/m);
-});
-
 test('reptile, metasgd and the paper-setting options from the command line', () => {
   const file = path.join(dir, 'reptile.json');
   const t = cli(['train', '--algo', 'reptile', '--tasks', '200', '--epochs', '1', '--fresh-tasks', '--phase-max', String(Math.PI), '--support-size', '5', '--out', file]);
@@ -365,11 +234,3 @@ test('reptile, metasgd and the paper-setting options from the command line', () 
   assert.equal(m.code, 0, m.stderr);
 });
 
-test('library errors are named by the flag that set them', async () => {
-  const out = path.join(dir, 'never4.json');
-  await refused(['train', '--algo', 'maml', '--support-size', '0', '--out', out], /^maml-sine: --support-size = 0 is invalid: expected an integer in \[1, 1000\]/);
-  await refused(['train', '--algo', 'maml', '--phase-max', '-1', '--out', out], /--phase-max = -1 is invalid: expected a finite number >= 0/);
-  await refused(['train', '--algo', 'reptile', '--seed-compat', '--out', out], /^maml-sine: --seed-compat = true is invalid: expected false for reptile/);
-  await refused(['eval', path.join(dir, 'reptile.json'), '--shots', '0'], /--shots = 0 is invalid: expected an integer in \[1, 1000\]/);
-  await refused(['train', '--algo', 'maml', '--meta-lr', 'NaN', '--out', out], /--meta-lr = "NaN" is invalid: expected a finite number > 0/);
-});

@@ -54,10 +54,13 @@ export type WorkerReply =
   | { kind: 'done' }
   | { kind: 'error'; error: ErrorData };
 
+/** The most worker threads a run may ask for (MAML_WORKERS, the CLI's --workers). */
+export const MAX_WORKERS = 64;
+
 /** MAML_WORKERS, else one per core (at most 4). */
 export function defaultWorkers(): number {
   const env = process.env.MAML_WORKERS;
-  if (env !== undefined && env !== '') return checkInt('MAML_WORKERS', Number(env), 1, 64);
+  if (env !== undefined && env !== '') return checkInt('MAML_WORKERS', /^[0-9]+$/.test(env) ? Number(env) : env, 1, MAX_WORKERS);
   return Math.max(1, Math.min(4, os.cpus().length));
 }
 

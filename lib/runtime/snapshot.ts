@@ -263,15 +263,15 @@ function shellWord(word: string): string {
 }
 
 /**
- * The CLI's training: trainWithSnapshots on the main thread, serially, with SIGINT and SIGTERM
- * handled. A signal stops the run after the current task, brings the snapshot up to date,
+ * The CLI's training: trainWithSnapshots on the main thread (workers ≤ 1) or on worker threads,
+ * with SIGINT and SIGTERM handled. A signal stops the run after the current task, brings the snapshot up to date,
  * prints one line (what was saved and the command that resumes) and exits 130 (SIGINT) or 143
  * (SIGTERM). A second signal exits at once (the snapshot on disk is complete either way: it is
  * written atomically).
  */
 export async function trainWithSignals(
   config: TrainConfig,
-  options: { out: string; resume: boolean; command: string[]; onProgress?: TrainOptions['onProgress']; save: (result: TrainResult) => void },
+  options: { out: string; resume: boolean; command: string[]; onProgress?: TrainOptions['onProgress']; save: (result: TrainResult) => void; workers?: number },
 ): Promise<TrainResult> {
   const controller = new AbortController();
   const file = snapshotPath(options.out);
@@ -289,7 +289,7 @@ export async function trainWithSignals(
   process.on('SIGTERM', onSignal);
   try {
     return await trainWithSnapshots(config, {
-      out: options.out, resume: options.resume, whenSnapshotWithoutResume: 'refuse', parallel: false, onProgress: options.onProgress,
+      out: options.out, resume: options.resume, whenSnapshotWithoutResume: 'refuse', parallel: (options.workers ?? 1) > 1, workers: options.workers, onProgress: options.onProgress,
       signal: controller.signal, save: options.save, log: (line) => console.error(`maml-sine: ${line}`),
     });
   } catch (err) {
