@@ -19,7 +19,7 @@
 // task data (notebook 01)
 export { Rng, STREAM } from './tasks/rng';
 export type { DataSet, SineTaskOptions } from './tasks/sineTask';
-export { findOneSidedTask, isOneSided, linspace, makeTaskPool, ORIGINAL_TASKS, PAPER_TASKS, sampleTask, SineTask, taskOptions, withShots } from './tasks/sineTask';
+export { findOneSidedTask, isOneSided, linspace, makeTaskPool, ORIGINAL_TASKS, PAPER_TASKS, paperTestTasks, sampleTask, SineTask, taskOptions, withShots } from './tasks/sineTask';
 
 // the model (notebook 02)
 export type { ParamEntry, ParamLayout } from './model/params';

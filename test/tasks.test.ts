@@ -78,3 +78,50 @@ test('loss-curve charts: a line per model with its band, cut where most tasks di
   assert.ok(calmLower.every((v) => v > 0), 'log-axis band stays positive');
   assert.equal((fig.layout!.yaxis as { type?: string }).type, 'log');
 });
+
+test("the paper's test protocol: K support and K other random test points per task, the first K of each for K shots", async () => {
+  const { paperTestTasks, withShots, evaluateParallel, heldOutTasks, SineTask } = await import('../lib/notebook');
+  const rng = new Rng(21);
+  const tasks = paperTestTasks(300, rng, 20, PAPER_TASKS);
+  assert.equal(tasks.length, 300);
+  // the draws in order: amplitude, phase, 20 support x, then 20 test x, from the one generator
+  const replay = new Rng(21);
+  const a = replay.uniform(0.1, 5);
+  const phi = replay.uniform(0, Math.PI);
+  const sx = Array.from({ length: 20 }, () => replay.uniform(-5, 5));
+  const tx = Array.from({ length: 20 }, () => replay.uniform(-5, 5));
+  assert.equal(tasks[0].amplitude, a);
+  assert.equal(tasks[0].phase, phi);
+  assert.deepEqual(Array.from(tasks[0].supportX), sx);
+  assert.deepEqual(Array.from(tasks[0].testSet().x), tx);
+  assert.equal(tasks[1].amplitude, replay.uniform(0.1, 5), 'the next task continues the same stream');
+  for (const t of tasks) {
+    assert.ok(t.phase >= 0 && t.phase < Math.PI);
+    for (const x of t.testX!) assert.ok(x >= -5 && x < 5);
+  }
+  // K shots: the first K support and the first K test points; the grid is still there on request
+  const five = withShots(tasks[0], 5);
+  assert.deepEqual(Array.from(five.supportSet().x), sx.slice(0, 5));
+  assert.deepEqual(Array.from(five.testSet().x), tx.slice(0, 5));
+  assert.deepEqual(Array.from(five.testSet().y), tx.slice(0, 5).map((x) => a * Math.sin(x + phi)));
+  assert.equal(five.testSet(100).x.length, 100);
+  assert.throws(() => withShots(tasks[0], 21), /shots = 21 is invalid/);
+  // evaluation scores on those K points: k = 0 is the model's mean squared error there, by hand
+  const layout = paramLayout();
+  const theta = initParams(new Rng(5), layout.layerSizes);
+  const fives = tasks.slice(0, 40).map((t) => withShots(t, 5));
+  const r = evaluate([theta], layout, fives, { steps: 1 });
+  const net = new (await import('../lib/model/fastMlp')).FastMlp(layout);
+  const byHand = fives.map((t) => {
+    const pred = net.forward(theta, t.testX!, net.workspace(5));
+    return Array.from(pred).reduce((s, p, i) => s + (p - t.f(t.testX![i])) ** 2, 0) / 5;
+  });
+  assert.ok(Math.abs(r.summary[0].mean - byHand.reduce((s, v) => s + v, 0) / byHand.length) < 1e-12);
+  // and the grid-based evaluation of the same waves differs: the protocol matters
+  const grid = evaluate([theta], layout, fives.map((t) => new SineTask(t.amplitude, t.phase, t.supportX, t.options)), { steps: 1 });
+  assert.notEqual(grid.summary[0].mean, r.summary[0].mean);
+  // worker threads carry the test points along: the same numbers as in this thread
+  const par = await evaluateParallel([theta], layout, fives, { steps: 3 }, 2);
+  assert.deepEqual(par, evaluate([theta], layout, fives, { steps: 3 }));
+  assert.equal(heldOutTasks(3)[0].testX, null, 'the held-out tasks of the other notebooks keep the grid');
+});

@@ -26,6 +26,7 @@ interface TaskSpec {
   phase: number;
   supportX: number[];
   options: SineTaskOptions;
+  testX: number[] | null;
 }
 
 /** What a worker thread is asked to do: train some replicas, or compute curves for some tasks. */
@@ -65,7 +66,7 @@ export function defaultWorkers(): number {
 }
 
 function toSpec(task: SineTask): TaskSpec {
-  return { amplitude: task.amplitude, phase: task.phase, supportX: Array.from(task.supportX), options: task.options };
+  return { amplitude: task.amplitude, phase: task.phase, supportX: Array.from(task.supportX), options: task.options, testX: task.testX && Array.from(task.testX) };
 }
 
 /**

@@ -13,7 +13,7 @@ import type { WorkerJob, WorkerReply } from './parallel';
 import { toErrorData } from '../core/validate';
 
 function tasksFrom(specs: NonNullable<WorkerJob['tasks']>): SineTask[] {
-  return specs.map((t) => new SineTask(t.amplitude, t.phase, Float64Array.from(t.supportX), t.options));
+  return specs.map((t) => new SineTask(t.amplitude, t.phase, Float64Array.from(t.supportX), t.options, t.testX && Float64Array.from(t.testX)));
 }
 
 function run(job: WorkerJob): void {

@@ -65,6 +65,11 @@ export class SineTask {
     /** the task's K support inputs, drawn once */
     readonly supportX: Float64Array,
     readonly options: SineTaskOptions,
+    /**
+     * fixed test inputs, or null for the evenly spaced grid. The MAML paper's published code
+     * tests each task on K random inputs drawn with its K support inputs (see paperTestTasks).
+     */
+    readonly testX: Float64Array | null = null,
   ) {}
 
   f(x: number): number {
@@ -91,9 +96,13 @@ export class SineTask {
     return this.label(x);
   }
 
-  /** `size` evenly spaced points over the x range, ends included (numpy's linspace). */
-  testSet(size = this.options.testSize): DataSet {
-    return this.label(linspace(this.options.xRange[0], this.options.xRange[1], checkInt('test size', size, 2)));
+  /**
+   * The test points: the task's fixed test inputs if it has them (and no `size` is asked for),
+   * else `size` evenly spaced points over the x range, ends included (numpy's linspace).
+   */
+  testSet(size?: number): DataSet {
+    if (size === undefined && this.testX !== null) return this.label(this.testX);
+    return this.label(linspace(this.options.xRange[0], this.options.xRange[1], checkInt('test size', size ?? this.options.testSize, 2)));
   }
 }
 
@@ -157,8 +166,36 @@ export function findOneSidedTask(rng: Rng, options: Partial<SineTaskOptions> = {
   throw new MamlInputError(`no one-sided task in ${maxDraws} draws: expected a smaller supportSize (K = ${opts.supportSize})`);
 }
 
-/** The same task seen with only its first K support points (K-shot evaluation on shared tasks). */
+/**
+ * The same task seen with only its first K support points (K-shot evaluation on shared tasks);
+ * a task with fixed test inputs keeps its first K of those too (the paper's K test points).
+ */
 export function withShots(task: SineTask, shots: number): SineTask {
   checkInt('shots', shots, 1, task.supportX.length);
-  return new SineTask(task.amplitude, task.phase, task.supportX.slice(0, shots), { ...task.options, supportSize: shots });
+  if (task.testX !== null) checkInt('shots', shots, 1, task.testX.length);
+  return new SineTask(task.amplitude, task.phase, task.supportX.slice(0, shots), { ...task.options, supportSize: shots }, task.testX?.slice(0, shots) ?? null);
+}
+
+/**
+ * Held-out tasks as the MAML paper's published code tests them (cbfinn/maml, main.py `test()`
+ * with data_generator.py): each task draws its amplitude, its phase and 2K inputs; the first K
+ * are the support set (`inputa`), the last K the test points (`inputb`), all uniform on the x
+ * range. Here each task draws `maxShots` support inputs and then `maxShots` test inputs, so that
+ * withShots(task, K) is that protocol's K-shot task and every K sees the same waves.
+ *
+ * @example
+ *   const tasks = paperTestTasks(600, new Rng(11), 20, PAPER_TASKS).map((t) => withShots(t, 5));
+ *   // tasks[i].testSet(): 5 random points; tasks[i].supportSet(): 5 other random points
+ */
+export function paperTestTasks(count: number, rng: Rng, maxShots: number, options: Partial<SineTaskOptions> = {}): SineTask[] {
+  checkInt('tasks', count, 1);
+  checkInt('shots', maxShots, 1);
+  const opts = taskOptions({ ...options, supportSize: maxShots });
+  const [lo, hi] = opts.xRange;
+  return Array.from({ length: count }, () => {
+    const task = sampleTask(rng, opts);
+    const testX = new Float64Array(maxShots);
+    for (let i = 0; i < maxShots; i++) testX[i] = rng.uniform(lo, hi);
+    return new SineTask(task.amplitude, task.phase, task.supportX, opts, testX);
+  });
 }
