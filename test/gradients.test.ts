@@ -1,6 +1,8 @@
 /**
  * The meta-gradients against independent float64 references: central finite differences of the
  * MAML objective L_Q(θ − α∇L_S(θ)) computed in float64, per coordinate and along directions.
+ * The slower cases (three inner steps; tfjs against the float64 reference) are in
+ * gradients.slow.test.ts, outside the unit tier.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -8,19 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as autodiff from '../lib/tfjs/autodiff';
 import { initBackend } from '../lib/tfjs/autodiff';
 import { fomaml, maml, transfer, FastMlp, TaskData } from '../lib/index';
-import { fdGradient, fixture, relErr } from './helpers';
-
-/** The MAML objective in float64, by plain forward passes and plain gradient steps. */
-function mamlObjective(net: FastMlp, theta: Float64Array, data: TaskData, innerLr: number, innerSteps: number): number {
-  const ws = net.workspace(64);
-  const g = new Float64Array(net.size);
-  let p = theta.slice();
-  for (let s = 0; s < innerSteps; s++) {
-    net.lossAndGrad(p, data.support.x, data.support.y, ws, g);
-    p = p.map((v, j) => v - innerLr * g[j]);
-  }
-  return net.loss(p, data.query.x, data.query.y, ws);
-}
+import { fdGradient, fixture, mamlObjective, relErr } from './helpers';
 
 const inner = { innerLr: 0.01, innerSteps: 1, seedCompat: false };
 
@@ -51,7 +41,7 @@ test('Hessian-vector product matches finite differences of the gradient', () => 
   assert.ok(relErr(hv, fd) < 1e-6, `relative error ${relErr(hv, fd)}`);
 });
 
-for (const innerSteps of [1, 3]) {
+for (const innerSteps of [1]) {
   test(`second-order MAML meta-gradient (${innerSteps} inner step(s)) matches float64 finite differences to 1e-6`, () => {
     for (const seed of [1, 2, 3]) {
       const { net, theta, data } = fixture(seed);
@@ -63,24 +53,6 @@ for (const innerSteps of [1, 3]) {
     }
   });
 }
-
-test('tfjs nested autodiff (float32) matches the float64 reference to 1e-4, and differs from first order', async () => {
-  await initBackend(() => {});
-  for (const seed of [4, 5, 6]) {
-    const { net, theta, data, layout } = fixture(seed);
-    const reference = fdGradient((t) => mamlObjective(net, t, data, inner.innerLr, 1), theta);
-    const second = new Float64Array(net.size);
-    const first = new Float64Array(net.size);
-    autodiff.createAutodiffMetaGradient(layout, 'maml', inner)(theta, data, second);
-    autodiff.createAutodiffMetaGradient(layout, 'fomaml', inner)(theta, data, first);
-    const err = relErr(second, reference);
-    assert.ok(err <= 1e-4, `seed ${seed}: autodiff vs float64 reference: ${err}`);
-    // the Hessian term is far above float32 noise: the first-order gradient is measurably off
-    const foErr = relErr(first, reference);
-    assert.ok(foErr > 100 * err && foErr > 1e-3, `seed ${seed}: first-order differs by only ${foErr}`);
-  }
-  assert.equal(tf.memory().numTensors, 0);
-});
 
 test('first-order MAML equals the query gradient at the adapted parameters', () => {
   const { net, theta, data } = fixture(7);

@@ -42,3 +42,15 @@ export function fdGradient(f: (t: Float64Array) => number, theta: Float64Array, 
   }
   return out;
 }
+
+/** The MAML objective in float64, by plain forward passes and plain gradient steps. */
+export function mamlObjective(net: FastMlp, theta: Float64Array, data: TaskData, innerLr: number, innerSteps: number): number {
+  const ws = net.workspace(64);
+  const g = new Float64Array(net.size);
+  let p = theta.slice();
+  for (let s = 0; s < innerSteps; s++) {
+    net.lossAndGrad(p, data.support.x, data.support.y, ws, g);
+    p = p.map((v, j) => v - innerLr * g[j]);
+  }
+  return net.loss(p, data.query.x, data.query.y, ws);
+}

@@ -1,0 +1,46 @@
+/**
+ * The slow half of gradients.test.ts (outside `npm run test:unit`, inside `npm test`): the
+ * second-order meta-gradient through three inner steps, and tfjs's nested autodiff, each
+ * against central finite differences of the float64 MAML objective on the original's network.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import * as autodiff from '../lib/tfjs/autodiff';
+import { initBackend } from '../lib/tfjs/autodiff';
+import { maml } from '../lib/index';
+import { fdGradient, fixture, mamlObjective, relErr } from './helpers';
+
+const inner = { innerLr: 0.01, innerSteps: 1, seedCompat: false };
+
+for (const innerSteps of [3]) {
+  test(`second-order MAML meta-gradient (${innerSteps} inner step(s)) matches float64 finite differences to 1e-6`, () => {
+    for (const seed of [1, 2, 3]) {
+      const { net, theta, data } = fixture(seed);
+      const meta = new Float64Array(net.size);
+      maml.createMetaGradient(net, { ...inner, innerSteps, firstOrder: false })(theta, data, meta);
+      const fd = fdGradient((t) => mamlObjective(net, t, data, inner.innerLr, innerSteps), theta);
+      const err = relErr(meta, fd);
+      assert.ok(err < 1e-6, `seed ${seed}: relative error ${err}`);
+    }
+  });
+}
+
+test('tfjs nested autodiff (float32) matches the float64 reference to 1e-4, and differs from first order', async () => {
+  await initBackend(() => {});
+  for (const seed of [4, 5, 6]) {
+    const { net, theta, data, layout } = fixture(seed);
+    const reference = fdGradient((t) => mamlObjective(net, t, data, inner.innerLr, 1), theta);
+    const second = new Float64Array(net.size);
+    const first = new Float64Array(net.size);
+    autodiff.createAutodiffMetaGradient(layout, 'maml', inner)(theta, data, second);
+    autodiff.createAutodiffMetaGradient(layout, 'fomaml', inner)(theta, data, first);
+    const err = relErr(second, reference);
+    assert.ok(err <= 1e-4, `seed ${seed}: autodiff vs float64 reference: ${err}`);
+    // the Hessian term is far above float32 noise: the first-order gradient is measurably off
+    const foErr = relErr(first, reference);
+    assert.ok(foErr > 100 * err && foErr > 1e-3, `seed ${seed}: first-order differs by only ${foErr}`);
+  }
+  assert.equal(tf.memory().numTensors, 0);
+});
+
