@@ -28,12 +28,14 @@ class HeldOutTasks:
     """n tasks y = A sin(x + phase), each with `support` points x ~ U(-5, 5), from their own
     numpy generator (the global generators are not touched)."""
 
-    def __init__(self, n, seed, phase_max=2 * math.pi, support=10):
+    def __init__(self, n, seed, phase_max=2 * math.pi, support=10, test=0):
         rs = np.random.RandomState(seed)
         self.n, self.seed, self.phase_max = n, seed, phase_max
         self.amplitude = rs.uniform(0.1, 5.0, n)
         self.phase = rs.uniform(0.0, phase_max, n)
         self.support_x = rs.uniform(-5.0, 5.0, (n, support))
+        # the MAML paper's code scores each task on K other random points (its `inputb`)
+        self.test_x = rs.uniform(-5.0, 5.0, (n, test)) if test else None
 
     def f(self, x):
         """x: [n, m] -> the tasks' values [n, m]."""
@@ -54,10 +56,15 @@ def _per_task_mse(P, x, y):
 
 def adaptation_curves(params, tasks, steps, lr, shots=None, test_points=50):
     """[n_tasks, steps + 1] test MSE after 0..steps SGD steps (inf once diverged).
-    `shots`: use only the first `shots` support points of each task."""
+    `shots`: use only the first `shots` support points of each task. `test_points`: that many
+    evenly spaced points, or 'random': the first `shots` of the tasks' own random test points
+    (the MAML paper's protocol)."""
     n = tasks.n
     sx = tasks.support_x if shots is None else tasks.support_x[:, :shots]
-    tx = np.tile(np.linspace(-5.0, 5.0, test_points), (n, 1))
+    if test_points == 'random':
+        tx = tasks.test_x[:, :sx.shape[1]]
+    else:
+        tx = np.tile(np.linspace(-5.0, 5.0, test_points), (n, 1))
     as3 = lambda a: torch.tensor(a, dtype=torch.float64).unsqueeze(2)
     xs, ys, xt, yt = as3(sx), as3(tasks.f(sx)), as3(tx), as3(tasks.f(tx))
     P = [p.detach().to(torch.float64).unsqueeze(0).expand(n, *p.shape).clone().requires_grad_(True)

@@ -66,6 +66,10 @@ export interface ReferencePaper {
   median: number[];
   diverged: number[];
   evalTasks: number;
+  /** the SGD step of the evaluation (recorded since the paper's protocol; before: 0.01) */
+  lr?: number;
+  /** 'random K': scored on K random test points per task, as the paper's code; absent: 100 grid points */
+  testPoints?: string;
 }
 
 /** reference/results.json: provenance, recipes, timings and the paper setting. */
