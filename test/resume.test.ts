@@ -256,6 +256,19 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   });
 }
 
+test('CLI: stopped on the main thread (--workers 1), resumed on two worker threads: the same bits', async () => {
+  const whole = uninterrupted(); // (3 replicas: two worker threads by default on a 2-core machine)
+  const out = path.join(tmpdir(), 'cross.json');
+  const r = await killAfter([...ARGS, '--workers', '1', '--out', out], 700, 'SIGINT', {}, 'train maml [');
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /main thread|SIGINT: stopped at/);
+  const resumed = runCli([...ARGS, '--workers', '2', '--out', out, '--resume']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming from .*\.partial/);
+  assert.match(resumed.stderr, /, 2 worker threads\) ->/);
+  sameBits(replicasOf(out), whole, 'main thread, then workers');
+});
+
 test('CLI: a snapshot is never overwritten unasked, and a mismatched one is refused (exit 2, one line)', () => {
   const out = path.join(tmpdir(), 'm.json');
   const config = resolveTrainConfig({ algo: 'maml', tasks: 1500, epochs: 2, replicas: 3, metaBatchSize: 2, seed: 3 });
