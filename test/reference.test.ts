@@ -70,7 +70,10 @@ test('reference/results.json parses, follows the schema and has its provenance',
   assert.ok(Array.isArray(data.paper) && data.paper.length > 0, 'paper entries');
   for (const e of data.paper) {
     assert.ok(['maml', 'pretrained'].includes(e.model), e.model);
-    assert.ok(Number.isInteger(e.iterations) && e.metaBatch === 25 && [5, 10].includes(e.shots), JSON.stringify(e.steps));
+    assert.ok(Number.isInteger(e.iterations) && e.metaBatch === 25 && [5, 10, 20].includes(e.shots), JSON.stringify(e.steps));
+    // the paper's protocol: K random test points; MAML adapts at 0.01, pretrained at the paper's 0.01 (K = 5) / 0.02
+    assert.equal(e.testPoints, 'random K');
+    assert.equal(e.lr, e.model === 'maml' || e.shots === 5 ? 0.01 : 0.02, JSON.stringify(e));
     for (const key of ['mean', 'ci95', 'median', 'diverged']) assert.equal(e[key].length, e.steps.length, key);
     assert.ok(e.mean.every(isNumberOrNull) && e.diverged.every(Number.isInteger));
   }
