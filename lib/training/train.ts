@@ -8,6 +8,7 @@ import { Adam } from '../optim/adam';
 import { MetaGradientFn } from '../algorithms/types';
 import { AlgoName, ALGORITHM, ALGORITHMS, initialMetaParams } from '../algorithms/registry';
 import { FastMlp } from '../model/fastMlp';
+import { WasmMlp } from '../model/wasmMlp';
 import { DEFAULT_LAYER_SIZES, initParams, ParamLayout, paramLayout } from '../model/params';
 import { Rng, STREAM } from '../tasks/rng';
 import { makeTaskPool, sampleTask, SineTask, SineTaskOptions, taskOptions } from '../tasks/sineTask';
@@ -16,9 +17,12 @@ import { InterruptedError } from './interrupt';
 
 export { ALGORITHMS };
 export type { AlgoName };
-/** The two engines: `fast` (hand-derived, float64) and `autodiff` (tfjs nested tf.grads, float32). */
-export const ENGINES = ['fast', 'autodiff'] as const;
-/** An engine's name: `fast` or `autodiff`. */
+/**
+ * The engines: `fast` (hand-derived, float64, readable TypeScript: the reference), `wasm` (the
+ * same derivation in WebAssembly SIMD kernels, float64) and `autodiff` (tfjs nested tf.grads, float32).
+ */
+export const ENGINES = ['fast', 'autodiff', 'wasm'] as const;
+/** An engine's name: `fast`, `autodiff` or `wasm`. */
 export type EngineName = (typeof ENGINES)[number];
 
 /** A training's complete configuration (resolveTrainConfig fills in the defaults). */
@@ -44,7 +48,7 @@ export interface TrainConfig {
   seed: number;
   layerSizes: number[];
   taskOptions: SineTaskOptions;
-  /** 'fast' = hand-derived float64 gradients, 'autodiff' = tfjs nested tf.grads */
+  /** 'fast' = hand-derived float64 gradients in TypeScript, 'wasm' = the same in WebAssembly, 'autodiff' = tfjs nested tf.grads */
   engine: EngineName;
 }
 
@@ -138,7 +142,9 @@ export function createMetaGradientFor(config: TrainConfig, net: FastMlp): MetaGr
   const algorithm = ALGORITHM[config.algo];
   // the autodiff factory loads tfjs on demand: the fast engine (workers, the CLI) never needs it
   if (config.engine === 'autodiff') return algorithm.autodiff(net.layout, inner);
-  return algorithm.fast(net, inner, Math.max(config.taskOptions.supportSize, config.taskOptions.querySize));
+  const capacity = Math.max(config.taskOptions.supportSize, config.taskOptions.querySize);
+  if (config.engine === 'wasm') return algorithm.wasm(new WasmMlp(net.layout), inner, capacity);
+  return algorithm.fast(net, inner, capacity);
 }
 
 /**
