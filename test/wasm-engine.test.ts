@@ -18,6 +18,7 @@ import { ALGORITHM, ALGORITHMS } from '../lib/algorithms/registry';
 import { initMetaSgd } from '../lib/algorithms/metasgd';
 import { TaskData } from '../lib/algorithms/types';
 import { train } from '../lib/training/train';
+import { Adam } from '../lib/optim/adam';
 import { trainParallel } from '../lib/runtime/parallel';
 import { KERNELS_SOURCE_SHA256, KERNELS_WASM_BASE64 } from '../lib/model/wasmKernels.generated';
 import { compileKernels, GENERATED, kernelSourceHash } from '../scripts/build-wasm';
@@ -207,4 +208,28 @@ test('wasm engine: training follows the fast engine closely, gives the same bits
   const parallel = await trainParallel({ ...config, algo: 'maml', engine: 'wasm', replicas: 3 }, { workers: 2 });
   assert.deepEqual(parallel.replicas, serial.replicas, 'worker threads give the main thread\'s bits');
   assert.deepEqual(parallel.history, serial.history);
+});
+
+test('Adam\'s step loop in the wasm kernel gives the TypeScript loop\'s bits, state included (odd length: the scalar tail)', () => {
+  const rng = new Rng(9);
+  const size = 13;
+  const wasm = new WasmMlp(paramLayout([1, 3, 1]));
+  const plain = new Adam(size, 0.003);
+  const inWasm = new Adam(size, 0.003).useWasm(wasm);
+  const a = randomVector(rng, size);
+  const b = a.slice();
+  for (let step = 0; step < 25; step++) {
+    const g = randomVector(rng, size).map((x, j) => (j === 4 ? 0 : x * 10 ** (step % 5 - 2)));
+    plain.step(a, g);
+    inWasm.step(b, g);
+    assert.deepEqual([...b], [...a], `step ${step + 1}`);
+  }
+  assert.deepEqual(inWasm.getState(), plain.getState());
+  const resumed = new Adam(size, 0.003).useWasm(wasm);
+  resumed.setState(plain.getState());
+  const g = randomVector(rng, size);
+  const c = a.slice();
+  plain.step(a, g);
+  resumed.step(c, g);
+  assert.deepEqual([...c], [...a], 'after setState');
 });

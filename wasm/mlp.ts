@@ -6,17 +6,24 @@
 // with 128-bit SIMD (f64x2) inner loops. Nothing is allocated here: every buffer is a region of
 // linear memory that the TypeScript side reserved once, described by two tables of u32 words:
 //
-//   net table:  [L, valScratch, idxScratch, then per layer l: nIn, nOut, wOff, bOff, wtPtr]
+//   net table:  [L, then per layer l: nIn, nOut, wOff, bOff, wtPtr]
 //               (wOff, bOff: offsets in doubles inside θ; wtPtr: bytes of a [nIn, nOut] scratch
-//               that receives Wᵀ for the forward pass; the scratches hold one row of active inputs)
-//   tape table: [yPtr, then per layer l: acts, pre, dz, rActs, rPre, rDz]   (byte addresses)
+//               that receives Wᵀ for the forward pass)
+//   tape table: [yPtr, vals, idx, then per layer l: acts, pre, dz, rActs, rPre, rDz]
+//               (byte addresses; vals/idx: scratch lists of nonzero entries, as long as the
+//               widest layer or the most points, whichever is more)
+//
+// Sparsity: about half of the hidden units are switched off by the ReLU for any one point, so
+// their activations, dz and R{·} are 0. The loops first list the nonzero entries (without
+// branches: a branch taken at random half of the time costs more than the work it skips) and
+// then run vector loops over the list only.
 //
 // Layer l: z_l = a_l W_lᵀ + b_l, a_{l+1} = relu(z_l) except after the last layer; the loss is
 // the mean of (z_last − y)². Arrays of points are row-major [n, width].
 
-const NET_HEAD: usize = 3;
+const NET_HEAD: usize = 1;
 const NET_WORDS: usize = 5;
-const TAPE_HEAD: usize = 1;
+const TAPE_HEAD: usize = 3;
 const TAPE_WORDS: usize = 6;
 
 @inline function word(table: usize, k: usize): usize {
@@ -118,20 +125,67 @@ function combineRows(dst: usize, base: usize, rows: usize, stride: usize, vals: 
 
 /** The nonzero entries of row[0..len): values to vals, indices to idx; returns their count. */
 function gatherNonzero(row: usize, len: usize, vals: usize, idx: usize): usize {
+  return gatherStrided(row, 1, len, vals, idx);
+}
+
+/** The same over row[0], row[stride], row[2·stride], ... (a column of a row-major array). */
+function gatherStrided(row: usize, stride: usize, len: usize, vals: usize, idx: usize): usize {
   let count: usize = 0;
   for (let i: usize = 0; i < len; i++) {
-    const v = f(row, i);
-    if (v != 0) {
-      setF(vals, count, v);
-      store<u32>(idx + (count << 2), <u32>i);
-      count++;
-    }
+    const v = f(row, i * stride);
+    // written always, kept only when nonzero: no branch
+    setF(vals, count, v);
+    store<u32>(idx + (count << 2), <u32>i);
+    count += <usize>(v != 0);
   }
   return count;
 }
 
+/** dst[k] += Σ_q vals[q] · rows[idx[q]·stride + k] for k < len, vectors of 8, 2, then 1. */
+function accumulateRows(dst: usize, rows: usize, stride: usize, vals: usize, idx: usize, count: usize, len: usize): void {
+  let k: usize = 0;
+  for (; k + 8 <= len; k += 8) {
+    let acc0 = vec(dst, k);
+    let acc1 = vec(dst, k + 2);
+    let acc2 = vec(dst, k + 4);
+    let acc3 = vec(dst, k + 6);
+    for (let q: usize = 0; q < count; q++) {
+      const c = f64x2.splat(f(vals, q));
+      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << 3);
+      acc0 = f64x2.add(acc0, f64x2.mul(c, v128.load(row)));
+      acc1 = f64x2.add(acc1, f64x2.mul(c, v128.load(row, 16)));
+      acc2 = f64x2.add(acc2, f64x2.mul(c, v128.load(row, 32)));
+      acc3 = f64x2.add(acc3, f64x2.mul(c, v128.load(row, 48)));
+    }
+    setVec(dst, k, acc0);
+    setVec(dst, k + 2, acc1);
+    setVec(dst, k + 4, acc2);
+    setVec(dst, k + 6, acc3);
+  }
+  for (; k + 2 <= len; k += 2) {
+    let acc = vec(dst, k);
+    for (let q: usize = 0; q < count; q++) {
+      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << 3);
+      acc = f64x2.add(acc, f64x2.mul(f64x2.splat(f(vals, q)), v128.load(row)));
+    }
+    setVec(dst, k, acc);
+  }
+  if (k < len) {
+    let acc = f(dst, k);
+    for (let q: usize = 0; q < count; q++) acc += f(vals, q) * f(rows, <usize>load<u32>(idx + (q << 2)) * stride + k);
+    setF(dst, k, acc);
+  }
+}
+
+/** row[0..len) = 0 */
+function zero(row: usize, len: usize): void {
+  let k: usize = 0;
+  for (; k + 2 <= len; k += 2) setVec(row, k, f64x2.splat(0));
+  if (k < len) setF(row, k, 0);
+}
+
 /** out[o·nIn + i] = Σ_s p[s·nOut + o] q[s·nIn + i] (+ r[s·nOut + o] t[s·nIn + i] when r ≠ 0): a layer's weight gradient. */
-function outerSum(out: usize, p: usize, q: usize, r: usize, t: usize, n: usize, nOut: usize, nIn: usize): void {
+function outerSum(out: usize, p: usize, q: usize, r: usize, t: usize, n: usize, nOut: usize, nIn: usize, vals: usize, idx: usize): void {
   if (nIn == 1) {
     // W is one column: vectorise over the outputs instead
     let o: usize = 0;
@@ -154,55 +208,14 @@ function outerSum(out: usize, p: usize, q: usize, r: usize, t: usize, n: usize, 
     return;
   }
   for (let o: usize = 0; o < nOut; o++) {
+    // out[o, :] = Σ over the points s where p[s, o] ≠ 0 of p[s, o] q[s, :] (and the same for r, t)
     const dst = out + ((o * nIn) << 3);
-    let i: usize = 0;
-    for (; i + 8 <= nIn; i += 8) {
-      let acc0 = f64x2.splat(0);
-      let acc1 = f64x2.splat(0);
-      let acc2 = f64x2.splat(0);
-      let acc3 = f64x2.splat(0);
-      for (let s: usize = 0; s < n; s++) {
-        const d = f(p, s * nOut + o);
-        if (d != 0) {
-          const c = f64x2.splat(d);
-          const row = q + ((s * nIn + i) << 3);
-          acc0 = f64x2.add(acc0, f64x2.mul(c, v128.load(row)));
-          acc1 = f64x2.add(acc1, f64x2.mul(c, v128.load(row, 16)));
-          acc2 = f64x2.add(acc2, f64x2.mul(c, v128.load(row, 32)));
-          acc3 = f64x2.add(acc3, f64x2.mul(c, v128.load(row, 48)));
-        }
-        if (r) {
-          const e = f(r, s * nOut + o);
-          if (e != 0) {
-            const c = f64x2.splat(e);
-            const row = t + ((s * nIn + i) << 3);
-            acc0 = f64x2.add(acc0, f64x2.mul(c, v128.load(row)));
-            acc1 = f64x2.add(acc1, f64x2.mul(c, v128.load(row, 16)));
-            acc2 = f64x2.add(acc2, f64x2.mul(c, v128.load(row, 32)));
-            acc3 = f64x2.add(acc3, f64x2.mul(c, v128.load(row, 48)));
-          }
-        }
-      }
-      setVec(dst, i, acc0);
-      setVec(dst, i + 2, acc1);
-      setVec(dst, i + 4, acc2);
-      setVec(dst, i + 6, acc3);
-    }
-    for (; i + 2 <= nIn; i += 2) {
-      let acc = f64x2.splat(0);
-      for (let s: usize = 0; s < n; s++) {
-        acc = f64x2.add(acc, f64x2.mul(f64x2.splat(f(p, s * nOut + o)), vec(q, s * nIn + i)));
-        if (r) acc = f64x2.add(acc, f64x2.mul(f64x2.splat(f(r, s * nOut + o)), vec(t, s * nIn + i)));
-      }
-      setVec(dst, i, acc);
-    }
-    if (i < nIn) {
-      let acc = 0.0;
-      for (let s: usize = 0; s < n; s++) {
-        acc += f(p, s * nOut + o) * f(q, s * nIn + i);
-        if (r) acc += f(r, s * nOut + o) * f(t, s * nIn + i);
-      }
-      setF(dst, i, acc);
+    zero(dst, nIn);
+    const count = gatherStrided(p + (o << 3), nOut, n, vals, idx);
+    accumulateRows(dst, q, nIn, vals, idx, count, nIn);
+    if (r) {
+      const count2 = gatherStrided(r + (o << 3), nOut, n, vals, idx);
+      accumulateRows(dst, t, nIn, vals, idx, count2, nIn);
     }
   }
 }
@@ -231,7 +244,22 @@ function maskRow(row: usize, mask: usize, len: usize): void {
 
 /** dst = [nIn, nOut] transpose of W = [nOut, nIn]. */
 function transpose(w: usize, nOut: usize, nIn: usize, dst: usize): void {
-  for (let o: usize = 0; o < nOut; o++) {
+  let o: usize = 0;
+  for (; o + 2 <= nOut; o += 2) {
+    let i: usize = 0;
+    // 2 × 2 blocks: two rows' pairs in, two columns' pairs out
+    for (; i + 2 <= nIn; i += 2) {
+      const r0 = vec(w, o * nIn + i);
+      const r1 = vec(w, (o + 1) * nIn + i);
+      setVec(dst, i * nOut + o, f64x2.shuffle(r0, r1, 0, 2));
+      setVec(dst, (i + 1) * nOut + o, f64x2.shuffle(r0, r1, 1, 3));
+    }
+    if (i < nIn) {
+      setF(dst, i * nOut + o, f(w, o * nIn + i));
+      setF(dst, i * nOut + o + 1, f(w, (o + 1) * nIn + i));
+    }
+  }
+  if (o < nOut) {
     for (let i: usize = 0; i < nIn; i++) setF(dst, i * nOut + o, f(w, o * nIn + i));
   }
 }
@@ -254,8 +282,8 @@ function forwardLayer(net: usize, tape: usize, th: usize, l: usize, n: usize): v
       wt = layerWord(net, l, 4);
       transpose(w, nOut, nIn, wt);
     }
-    const vals = word(net, 1);
-    const idx = word(net, 2);
+    const vals = word(tape, 1);
+    const idx = word(tape, 2);
     for (let s: usize = 0; s < n; s++) {
       const count = gatherNonzero(a + ((s * nIn) << 3), nIn, vals, idx);
       combineRows(z + ((s * nOut) << 3), b, wt, nOut, vals, idx, count, nOut);
@@ -284,13 +312,13 @@ function backwardLayer(net: usize, tape: usize, th: usize, l: usize, n: usize, g
   const bOff = layerWord(net, l, 3) << 3;
   const a = tapeWord(tape, l, 0);
   const dz = tapeWord(tape, l, 2);
+  const vals = word(tape, 1);
+  const idx = word(tape, 2);
   columnSum(g + bOff, dz, n, nOut);
-  outerSum(g + wOff, dz, a, 0, 0, n, nOut, nIn);
+  outerSum(g + wOff, dz, a, 0, 0, n, nOut, nIn, vals, idx);
   if (l == 0) return; // the network's input needs no gradient
   const da = tapeWord(tape, l - 1, 2);
   const w = th + wOff;
-  const vals = word(net, 1);
-  const idx = word(net, 2);
   for (let s: usize = 0; s < n; s++) {
     const count = gatherNonzero(dz + ((s * nOut) << 3), nOut, vals, idx);
     const row = da + ((s * nIn) << 3);
@@ -336,21 +364,25 @@ function rForwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, n
     }
     return;
   }
+  const idx = word(tape, 2);
   for (let s: usize = 0; s < n; s++) {
     const as = a + ((s * nIn) << 3);
     const ras = ra + ((s * nIn) << 3);
+    const zs = z + ((s * nOut) << 3);
+    const rzs = rz + ((s * nOut) << 3);
+    // the outputs the ReLU lets through (all of them at the last layer), listed without branches
+    let count: usize = 0;
     for (let o: usize = 0; o < nOut; o++) {
-      const k = s * nOut + o;
-      if (relu && !(f(z, k) > 0)) {
-        setF(rz, k, 0);
-        setF(next, k, 0);
-        continue;
-      }
-      const vRow = vw + ((o * nIn) << 3);
-      const sum = f(c, o) + (l == 0 ? dot(vRow, as, nIn) : dot2(vRow, as, w + ((o * nIn) << 3), ras, nIn));
-      setF(rz, k, sum);
-      if (relu) setF(next, k, sum);
+      store<u32>(idx + (count << 2), <u32>o);
+      count += <usize>(!relu || f(zs, o) > 0);
     }
+    if (relu) zero(rzs, nOut);
+    for (let q: usize = 0; q < count; q++) {
+      const o = <usize>load<u32>(idx + (q << 2));
+      const vRow = vw + ((o * nIn) << 3);
+      setF(rzs, o, f(c, o) + (l == 0 ? dot(vRow, as, nIn) : dot2(vRow, as, w + ((o * nIn) << 3), ras, nIn)));
+    }
+    if (relu) memory.copy(next + ((s * nOut) << 3), rzs, nOut << 3);
   }
 }
 
@@ -364,15 +396,15 @@ function rBackwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, 
   const ra = tapeWord(tape, l, 3);
   const dz = tapeWord(tape, l, 2);
   const rdz = tapeWord(tape, l, 5);
+  const vals = word(tape, 1);
+  const idx = word(tape, 2);
   columnSum(out + bOff, rdz, n, nOut);
   // R{a_0} = 0: the input layer has no dz_0ᵀ R{a_0} term and no R{da_0}
-  outerSum(out + wOff, rdz, a, l == 0 ? 0 : dz, ra, n, nOut, nIn);
+  outerSum(out + wOff, rdz, a, l == 0 ? 0 : dz, ra, n, nOut, nIn, vals, idx);
   if (l == 0) return;
   const rda = tapeWord(tape, l - 1, 5);
   const w = th + wOff;
   const vw = v + wOff;
-  const vals = word(net, 1);
-  const idx = word(net, 2);
   for (let s: usize = 0; s < n; s++) {
     const row = rda + ((s * nIn) << 3);
     let count = gatherNonzero(rdz + ((s * nOut) << 3), nOut, vals, idx);
@@ -488,6 +520,39 @@ export function scaledDifference(out: usize, p: usize, q: usize, c: f64, len: us
   let j: usize = 0;
   for (; j + 2 <= len; j += 2) setVec(out, j, f64x2.mul(f64x2.sub(vec(p, j), vec(q, j)), cv));
   if (j < len) setF(out, j, (f(p, j) - f(q, j)) * c);
+}
+
+/**
+ * One Adam step (lib/optim/adam.ts, PyTorch's form), element for element the same operations in
+ * the same order as the TypeScript loop, so the same bits:
+ *   m = β1 m + (1 − β1) g;  v = β2 v + ((1 − β2) g) g;  θ −= (stepSize m) / (√v / √c2 + eps)
+ */
+export function adamStep(theta: usize, g: usize, m: usize, v: usize, len: usize, beta1: f64, oneMinusBeta1: f64, beta2: f64, oneMinusBeta2: f64, stepSize: f64, sqrtC2: f64, eps: f64): void {
+  const b1 = f64x2.splat(beta1);
+  const c1 = f64x2.splat(oneMinusBeta1);
+  const b2 = f64x2.splat(beta2);
+  const c2 = f64x2.splat(oneMinusBeta2);
+  const step = f64x2.splat(stepSize);
+  const root = f64x2.splat(sqrtC2);
+  const epsV = f64x2.splat(eps);
+  let j: usize = 0;
+  for (; j + 2 <= len; j += 2) {
+    const gj = vec(g, j);
+    const mj = f64x2.add(f64x2.mul(b1, vec(m, j)), f64x2.mul(c1, gj));
+    const vj = f64x2.add(f64x2.mul(b2, vec(v, j)), f64x2.mul(f64x2.mul(c2, gj), gj));
+    setVec(m, j, mj);
+    setVec(v, j, vj);
+    const denom = f64x2.add(f64x2.div(f64x2.sqrt(vj), root), epsV);
+    setVec(theta, j, f64x2.sub(vec(theta, j), f64x2.div(f64x2.mul(step, mj), denom)));
+  }
+  if (j < len) {
+    const gj = f(g, j);
+    const mj = beta1 * f(m, j) + oneMinusBeta1 * gj;
+    const vj = beta2 * f(v, j) + oneMinusBeta2 * gj * gj;
+    setF(m, j, mj);
+    setF(v, j, vj);
+    setF(theta, j, f(theta, j) - (stepSize * mj) / (Math.sqrt(vj) / sqrtC2 + eps));
+  }
 }
 
 /** Where the TypeScript side may start placing buffers. */

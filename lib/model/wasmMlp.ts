@@ -32,6 +32,7 @@ interface Kernels {
   multiply(out: number, p: number, q: number, len: number): void;
   subtractProduct(y: number, p: number, q: number, len: number): void;
   scaledDifference(out: number, p: number, q: number, c: number, len: number): void;
+  adamStep(theta: number, g: number, m: number, v: number, len: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, sqrtC2: number, eps: number): void;
   heapBase(): number;
 }
 
@@ -116,11 +117,7 @@ export class WasmMlp {
     this.k = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as Kernels;
     this.memory = this.k.memory;
     this.top = this.k.heapBase();
-    const L = this.layers.length;
-    const widest = Math.max(...this.sizes);
-    const vals = this.reserve(widest * 8);
-    const idx = this.reserve(widest * 4);
-    const words = [L, vals, idx];
+    const words = [this.layers.length];
     for (const layer of this.layers) words.push(layer.nIn, layer.nOut, layer.wOff, layer.bOff, this.reserve(layer.nIn * layer.nOut * 8));
     this.netPtr = this.table(words);
   }
@@ -148,9 +145,10 @@ export class WasmMlp {
   /** A tape for passes over up to `capacity` points. */
   tape(capacity: number): WasmTape {
     const buf = (width: number) => this.reserve(capacity * width * 8);
-    const words: number[] = [];
     const y = this.vector(capacity);
-    words.push(y.ptr);
+    // scratch lists of nonzero entries of a row (a layer's width) or a column (the points)
+    const longest = Math.max(capacity, ...this.sizes);
+    const words = [y.ptr, this.reserve(longest * 8), this.reserve(longest * 4)];
     let x = 0;
     let prediction = 0;
     for (const layer of this.layers) {
@@ -257,6 +255,15 @@ export class WasmMlp {
   /** out = (p − q) · c */
   scaledDifference(out: WasmVector, p: WasmVector, q: WasmVector, c: number, length = out.length): void {
     this.k.scaledDifference(out.ptr, p.ptr, q.ptr, c, length);
+  }
+
+  /**
+   * One Adam step on vectors of this engine (see lib/optim/adam.ts, which calls it): the same
+   * operations in the same order as its TypeScript loop, so the same bits.
+   */
+  adamStep(theta: WasmVector, g: WasmVector, m: WasmVector, v: WasmVector, hyper: { beta1: number; beta2: number; stepSize: number; sqrtC2: number; eps: number }): void {
+    const { beta1, beta2, stepSize, sqrtC2, eps } = hyper;
+    this.k.adamStep(theta.ptr, g.ptr, m.ptr, v.ptr, theta.length, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, sqrtC2, eps);
   }
 
   /** `length` doubles of `v` from entry `from` on, as a vector of their own (e.g. the rates half of Meta-SGD's meta-parameters). */

@@ -136,14 +136,17 @@ export function poolFor(config: TrainConfig): SineTask[] {
   return config.freshTasks ? [] : trainingPool(config);
 }
 
-/** The meta-gradient function of a config's algorithm on its engine (see algorithms/registry.ts). */
-export function createMetaGradientFor(config: TrainConfig, net: FastMlp): MetaGradientFn {
+/**
+ * The meta-gradient function of a config's algorithm on its engine (see algorithms/registry.ts);
+ * for the wasm engine, on `wasmNet` when given (the trainer shares it with its Adam).
+ */
+export function createMetaGradientFor(config: TrainConfig, net: FastMlp, wasmNet?: WasmMlp): MetaGradientFn {
   const inner = { innerSteps: config.innerSteps, innerLr: config.innerLr, seedCompat: config.seedCompat };
   const algorithm = ALGORITHM[config.algo];
   // the autodiff factory loads tfjs on demand: the fast engine (workers, the CLI) never needs it
   if (config.engine === 'autodiff') return algorithm.autodiff(net.layout, inner);
   const capacity = Math.max(config.taskOptions.supportSize, config.taskOptions.querySize);
-  if (config.engine === 'wasm') return algorithm.wasm(new WasmMlp(net.layout), inner, capacity);
+  if (config.engine === 'wasm') return algorithm.wasm(wasmNet ?? new WasmMlp(net.layout), inner, capacity);
   return algorithm.fast(net, inner, capacity);
 }
 
@@ -215,8 +218,10 @@ export class ReplicaTrainer {
     const net = new FastMlp(paramLayout(config.layerSizes));
     this.rng = new Rng(config.seed, STREAM.replica + replica);
     this.theta = initMetaParams(config, this.rng);
-    this.metaGradient = createMetaGradientFor(config, net);
+    const wasmNet = config.engine === 'wasm' ? new WasmMlp(net.layout) : undefined;
+    this.metaGradient = createMetaGradientFor(config, net, wasmNet);
     this.adam = new Adam(this.theta.length, config.metaLr);
+    if (wasmNet !== undefined) this.adam.useWasm(wasmNet);
     this.grad = new Float64Array(this.theta.length);
     this.batchGrad = new Float64Array(this.theta.length);
     this.usesQuery = ALGORITHM[config.algo].usesQuery;
