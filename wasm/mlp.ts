@@ -555,6 +555,78 @@ export function adamStep(theta: usize, g: usize, m: usize, v: usize, len: usize,
   }
 }
 
+// The benchmark's yardstick (bench/bench.ts): dense matrix products in tight SIMD loops, to
+// measure what this core sustains in float64 (f64x2) and float32 (f32x4) WebAssembly.
+
+/**
+ * C = A·B, A [m, k], B [k, n], C [m, n], row-major float64; n a multiple of 8 and m even.
+ * Blocks of 2 rows × 8 columns: 8 accumulators stay in registers over the whole k loop.
+ */
+export function matmulF64(a: usize, b: usize, c: usize, m: usize, k: usize, n: usize): void {
+  for (let i: usize = 0; i < m; i += 2) {
+    const a0 = a + ((i * k) << 3);
+    const a1 = a0 + (k << 3);
+    for (let j: usize = 0; j < n; j += 8) {
+      let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c02 = f64x2.splat(0), c03 = f64x2.splat(0);
+      let c10 = f64x2.splat(0), c11 = f64x2.splat(0), c12 = f64x2.splat(0), c13 = f64x2.splat(0);
+      for (let p: usize = 0; p < k; p++) {
+        const row = b + ((p * n + j) << 3);
+        const b0 = v128.load(row);
+        const b1 = v128.load(row, 16);
+        const b2 = v128.load(row, 32);
+        const b3 = v128.load(row, 48);
+        const x0 = v128.load64_splat(a0 + (p << 3));
+        const x1 = v128.load64_splat(a1 + (p << 3));
+        c00 = f64x2.add(c00, f64x2.mul(x0, b0));
+        c01 = f64x2.add(c01, f64x2.mul(x0, b1));
+        c02 = f64x2.add(c02, f64x2.mul(x0, b2));
+        c03 = f64x2.add(c03, f64x2.mul(x0, b3));
+        c10 = f64x2.add(c10, f64x2.mul(x1, b0));
+        c11 = f64x2.add(c11, f64x2.mul(x1, b1));
+        c12 = f64x2.add(c12, f64x2.mul(x1, b2));
+        c13 = f64x2.add(c13, f64x2.mul(x1, b3));
+      }
+      const r0 = c + ((i * n + j) << 3);
+      const r1 = r0 + (n << 3);
+      v128.store(r0, c00); v128.store(r0, c01, 16); v128.store(r0, c02, 32); v128.store(r0, c03, 48);
+      v128.store(r1, c10); v128.store(r1, c11, 16); v128.store(r1, c12, 32); v128.store(r1, c13, 48);
+    }
+  }
+}
+
+/** The same in float32 (f32x4): n a multiple of 16, m even; 2 rows × 16 columns a block. */
+export function matmulF32(a: usize, b: usize, c: usize, m: usize, k: usize, n: usize): void {
+  for (let i: usize = 0; i < m; i += 2) {
+    const a0 = a + ((i * k) << 2);
+    const a1 = a0 + (k << 2);
+    for (let j: usize = 0; j < n; j += 16) {
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+      let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+      for (let p: usize = 0; p < k; p++) {
+        const row = b + ((p * n + j) << 2);
+        const b0 = v128.load(row);
+        const b1 = v128.load(row, 16);
+        const b2 = v128.load(row, 32);
+        const b3 = v128.load(row, 48);
+        const x0 = v128.load32_splat(a0 + (p << 2));
+        const x1 = v128.load32_splat(a1 + (p << 2));
+        c00 = f32x4.add(c00, f32x4.mul(x0, b0));
+        c01 = f32x4.add(c01, f32x4.mul(x0, b1));
+        c02 = f32x4.add(c02, f32x4.mul(x0, b2));
+        c03 = f32x4.add(c03, f32x4.mul(x0, b3));
+        c10 = f32x4.add(c10, f32x4.mul(x1, b0));
+        c11 = f32x4.add(c11, f32x4.mul(x1, b1));
+        c12 = f32x4.add(c12, f32x4.mul(x1, b2));
+        c13 = f32x4.add(c13, f32x4.mul(x1, b3));
+      }
+      const r0 = c + ((i * n + j) << 2);
+      const r1 = r0 + (n << 2);
+      v128.store(r0, c00); v128.store(r0, c01, 16); v128.store(r0, c02, 32); v128.store(r0, c03, 48);
+      v128.store(r1, c10); v128.store(r1, c11, 16); v128.store(r1, c12, 32); v128.store(r1, c13, 48);
+    }
+  }
+}
+
 /** Where the TypeScript side may start placing buffers. */
 export function heapBase(): usize {
   return __heap_base;
