@@ -41,15 +41,15 @@ async function main() {
   const tasks = lib.heldOutTasks(50);
   for (const key of ['maml/base', 'metasgd/base', 'reptile/batched']) {
     const layout = lib.paramLayout();
-    const ev = lib.evaluate(results[key], layout, tasks, { steps: 5, lr: 0.01 });
+    const ev = lib.evaluate(results[key], layout, tasks, { steps: 5, lr: 0.01, engine: 'fast' });
     out[`evaluate ${key}`] = ev.perTask.map(hash);
-    const evp = await lib.evaluateParallel(results[key], layout, tasks, { steps: 5, lr: 0.01 }, { workers: 2 });
+    const evp = await lib.evaluateParallel(results[key], layout, tasks, { steps: 5, lr: 0.01, engine: 'fast' }, { workers: 2 });
     out[`evaluateParallel ${key}`] = evp.perTask.map(hash);
     const fit = lib.fitPredictions(results[key][0], layout, tasks[3], [0, 1, 10], 0.02);
     out[`fitPredictions ${key}`] = fit.predictions.map((p: { step: number; y: Float64Array; mse: number }) => [p.step, hash(p.y), p.mse]);
   }
   // a learning rate at which plain SGD diverges on some tasks (the diverged-task path)
-  const wild = lib.evaluate(results['maml/base'], lib.paramLayout(), tasks, { steps: 30, lr: 0.6, record: [0, 1, 2, 5, 10, 30] });
+  const wild = lib.evaluate(results['maml/base'], lib.paramLayout(), tasks, { steps: 30, lr: 0.6, record: [0, 1, 2, 5, 10, 30], engine: 'fast' });
   out['evaluate diverging'] = { perTask: wild.perTask.map(hash), diverged: wild.summary.map((s: { diverged: number }) => s.diverged) };
   out['fitPredictions diverging'] = lib.fitPredictions(results['maml/base'][0], lib.paramLayout(), tasks[5], [30, 0, 3], 0.6).predictions.map((p: { y: Float64Array; mse: number }) => [hash(p.y), p.mse]);
   // the wasm engine, where the checkout has it (an older one does not: its output then lacks these keys)

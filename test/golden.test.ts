@@ -55,8 +55,10 @@ function stages(): [string, string, number[]][] {
     const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3, engine: 'wasm' });
     out.push([`train ${name} (wasm)`, `training ${name} on the wasm engine (lib/model/wasmMlp.ts, wasm/mlp.ts, the algorithms' createWasmMetaGradient)`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
   }
-  const e = evaluate(trainedMaml, layout, tasks, { steps: 5, lr: 0.02 });
+  const e = evaluate(trainedMaml, layout, tasks, { steps: 5, lr: 0.02, engine: 'fast' });
   out.push(['evaluate', 'evaluation (lib/evaluation/evaluate.ts)', [0, 1, 5].flatMap((k) => [e.summary[k].mean, e.summary[k].ci95, e.summary[k].median])]);
+  const w = evaluate(trainedMaml, layout, tasks, { steps: 5, lr: 0.02, engine: 'wasm' });
+  out.push(['evaluate (wasm)', 'evaluation on the wasm engine (lib/evaluation/evaluate.ts WasmAdapter, lib/model/wasmMlp.ts)', [0, 1, 5].flatMap((k) => [w.summary[k].mean, w.summary[k].ci95, w.summary[k].median])]);
   return out;
 }
 
@@ -77,6 +79,7 @@ const GOLDEN: Record<string, number[]> = {
   'train reptile (wasm)': [-1.835449381948819, -27.15594777894447, -12.59538753645601, -62.97841067091817, 3.5247850643097283, 4.113136429184811, 3.9962860423374424, 3.741246659096875],
   'train metasgd (wasm)': [24.609759057543208, 79.37994157341582, 13.683402565869597, 41.50481641542898, 3.5982986094057523, 4.158670942940902, 4.059041821670013, 3.8725390887173186],
   'evaluate': [5.041660524118645, 1.8355076653757727, 4.458806187625987, 4.722566577757563, 1.8049955483181181, 3.9127524773130675, 5.073290433443931, 2.0285051329377874, 3.668324918777128],
+  'evaluate (wasm)': [5.041660524118645, 1.8355076653757727, 4.458806187625987, 4.722566577757563, 1.8049955483181181, 3.9127524773130675, 5.073290433443931, 2.0285051329377874, 3.6683249187771283],
 };
 
 test('golden values of a deterministic pipeline (first moved stage named)', () => {

@@ -19,7 +19,9 @@ import { initMetaSgd } from '../lib/algorithms/metasgd';
 import { TaskData } from '../lib/algorithms/types';
 import { train } from '../lib/training/train';
 import { Adam } from '../lib/optim/adam';
-import { trainParallel } from '../lib/runtime/parallel';
+import { evaluateParallel, trainParallel } from '../lib/runtime/parallel';
+import { evaluate, EvalOptions } from '../lib/evaluation/evaluate';
+import { heldOutTasks } from '../lib/experiment/experiment';
 import { KERNELS_SOURCE_SHA256, KERNELS_WASM_BASE64 } from '../lib/model/wasmKernels.generated';
 import { compileKernels, GENERATED, kernelSourceHash } from '../scripts/build-wasm';
 import { refGrad, refMse } from './reference';
@@ -232,4 +234,31 @@ test('Adam\'s step loop in the wasm kernel gives the TypeScript loop\'s bits, st
   plain.step(a, g);
   resumed.step(c, g);
   assert.deepEqual([...c], [...a], 'after setState');
+});
+
+test('evaluation on the wasm engine equals the fast engine\'s (≤ 1e-10 per task and step), diverged tasks and Meta-SGD\'s rates included', async () => {
+  const layout = paramLayout();
+  const tasks = heldOutTasks(40);
+  const models = [initParams(new Rng(1)), initParams(new Rng(2))];
+  const withRates = initMetaSgd(initParams(new Rng(3)), 0.02);
+  for (let j = layout.size; j < withRates.length; j++) withRates[j] = 0.005 + 0.03 * ((j * 37) % 11) / 11;
+  const cases: [string, Float64Array[], Partial<EvalOptions>][] = [
+    ['two models, 10 steps', models, { steps: 10, lr: 0.01 }],
+    ['a rate at which some tasks diverge', models, { steps: 30, lr: 0.6, record: [0, 1, 2, 5, 10, 30] }],
+    ['Meta-SGD rates', [withRates], { steps: 5, lr: 0.01 }],
+  ];
+  for (const [what, replicas, options] of cases) {
+    const fast = evaluate(replicas, layout, tasks, { ...options, engine: 'fast' });
+    const wasm = evaluate(replicas, layout, tasks, { ...options, engine: 'wasm' });
+    assert.deepEqual(wasm.summary.map((s) => s.diverged), fast.summary.map((s) => s.diverged), `${what}: diverged tasks`);
+    for (let i = 0; i < fast.perTask.length; i++) {
+      const finite = (a: Float64Array) => Array.from(a, (v) => (Number.isFinite(v) ? v : 0));
+      assertNear(finite(wasm.perTask[i]), finite(fast.perTask[i]), TOL, `${what}: step ${fast.steps[i]}`);
+    }
+    if (what.startsWith('a rate')) assert.ok(fast.summary.at(-1)!.diverged > 0, 'some tasks diverge in this case');
+    // the default is the wasm engine, also across worker threads, bit for bit
+    assert.deepEqual(evaluate(replicas, layout, tasks, options).perTask, wasm.perTask, `${what}: default engine`);
+    assert.deepEqual((await evaluateParallel(replicas, layout, tasks, options, 2)).perTask, wasm.perTask, `${what}: worker threads`);
+  }
+  assert.throws(() => evaluate(models, layout, tasks, { engine: 'autodiff' as never }), /engine = "autodiff" is invalid: expected one of wasm, fast/);
 });
