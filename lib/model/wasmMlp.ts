@@ -18,8 +18,24 @@ import { Layer, layersOf } from './fastMlp';
 import { MamlInputError } from '../core/validate';
 import { KERNELS_WASM_BASE64 } from './wasmKernels.generated';
 
+/** The part of a LinearMemory used here. */
+interface LinearMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/**
+ * The WebAssembly API, typed here: tslab compiles notebooks without the DOM library, whose
+ * declarations of WebAssembly.Module, Instance and Memory the tsconfig build has.
+ */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
 interface Kernels {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: LinearMemory;
   forward(net: number, tape: number, theta: number, n: number): void;
   loss(net: number, tape: number, theta: number, n: number): number;
   lossAndGrad(net: number, tape: number, theta: number, n: number, grad: number): number;
@@ -38,15 +54,15 @@ interface Kernels {
   heapBase(): number;
 }
 
-let compiled: WebAssembly.Module | null = null;
+let compiled: object | null = null;
 
 /** The kernels' module, decoded and compiled once per thread. */
-function kernelModule(): WebAssembly.Module {
+function kernelModule(): object {
   if (compiled === null) {
     const text = atob(KERNELS_WASM_BASE64);
     const bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    compiled = new WebAssembly.Module(bytes);
+    compiled = new wasmApi.Module(bytes);
   }
   return compiled;
 }
@@ -57,7 +73,7 @@ const PAGE = 65536;
 export class WasmVector {
   private view: Float64Array | null = null;
 
-  constructor(private readonly memory: WebAssembly.Memory, readonly ptr: number, readonly length: number) {}
+  constructor(private readonly memory: LinearMemory, readonly ptr: number, readonly length: number) {}
 
   /** The vector as a Float64Array over the engine's memory (valid until the memory grows; re-read it after allocating). */
   get array(): Float64Array {
@@ -108,7 +124,7 @@ export class WasmMlp {
   readonly size: number;
   readonly layers: Layer[];
   private readonly k: Kernels;
-  private readonly memory: WebAssembly.Memory;
+  private readonly memory: LinearMemory;
   private top: number;
   private readonly netPtr: number;
 
@@ -116,7 +132,7 @@ export class WasmMlp {
     this.sizes = layout.layerSizes;
     this.size = layout.size;
     this.layers = layersOf(layout);
-    this.k = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as Kernels;
+    this.k = new wasmApi.Instance(kernelModule(), {}).exports as unknown as Kernels;
     this.memory = this.k.memory;
     this.top = this.k.heapBase();
     const words = [this.layers.length];
@@ -286,7 +302,7 @@ export class WasmMlp {
  */
 export function matmulGflops(precision: 'f64' | 'f32', m = 250, k = 40, n = 48, reps = 200, rounds = 7): number {
   if (m % 2 !== 0 || n % 16 !== 0) throw new RangeError(`matmulGflops: m even and n a multiple of 16, got m = ${m}, n = ${n}`);
-  const k8 = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as Kernels;
+  const k8 = new wasmApi.Instance(kernelModule(), {}).exports as unknown as Kernels;
   const bytes = precision === 'f64' ? 8 : 4;
   const base = (k8.heapBase() + 15) & ~15;
   const a = base;
