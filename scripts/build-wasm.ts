@@ -2,7 +2,7 @@
  * npm run build:wasm (also run by npm ci / npm install through "postinstall")
  *
  * Compiles the wasm engine's kernels, wasm/mlp.ts (AssemblyScript), with the pinned
- * assemblyscript package into lib/model/wasmKernels.generated.ts: the module's bytes as base64
+ * assemblyscript package into lib/model/wasmKernelsGenerated.ts: the module's bytes as base64
  * and the SHA-256 of what it was built from (the source, the compiler's version and its
  * options). A TypeScript module rather than a .wasm file, so that Node, worker threads, tslab
  * notebooks and the esbuild browser bundle all load it by an ordinary import. The generated
@@ -20,7 +20,8 @@ const root = path.join(__dirname, '..');
 /** The kernels' AssemblyScript source. */
 export const KERNEL_SOURCE = path.join(root, 'wasm', 'mlp.ts');
 /** Where the built module goes. */
-export const GENERATED = path.join(root, 'lib', 'model', 'wasmKernels.generated.ts');
+// no dot before .ts: tslab resolves an import whose last part looks like an extension ('.generated') to nothing
+export const GENERATED = path.join(root, 'lib', 'model', 'wasmKernelsGenerated.ts');
 /**
  * asc's options: optimised (-O3), no runtime (nothing is allocated: the TypeScript side lays out
  * memory), no assertions, 128-bit SIMD (on by default in this version; stated to be sure).

@@ -22,7 +22,7 @@ import { Adam } from '../lib/optim/adam';
 import { evaluateParallel, trainParallel } from '../lib/runtime/parallel';
 import { evaluate, EvalOptions } from '../lib/evaluation/evaluate';
 import { heldOutTasks } from '../lib/experiment/experiment';
-import { KERNELS_SOURCE_SHA256, KERNELS_WASM_BASE64 } from '../lib/model/wasmKernels.generated';
+import { KERNELS_SOURCE_SHA256, KERNELS_WASM_BASE64 } from '../lib/model/wasmKernelsGenerated';
 import { compileKernels, GENERATED, kernelSourceHash } from '../scripts/build-wasm';
 import { refGrad, refMse } from './reference';
 import { fdGradient, relErr } from './helpers';

@@ -1,6 +1,6 @@
 // AssemblyScript source of the wasm engine's kernels (lib/model/wasmMlp.ts drives them).
 // Built by scripts/build-wasm.ts (npm run build:wasm, run by npm ci's postinstall) into
-// lib/model/wasmKernels.generated.ts. Not part of the TypeScript build: it is compiled by asc.
+// lib/model/wasmKernelsGenerated.ts. Not part of the TypeScript build: it is compiled by asc.
 //
 // The same mathematics as lib/model/fastMlp.ts (read that file for the derivation), float64,
 // with 128-bit SIMD (f64x2) inner loops. Nothing is allocated here: every buffer is a region of

@@ -2,7 +2,7 @@
  * The wasm engine: the same MLP, gradient and Hessian-vector product as the fast engine
  * (fastMlp.ts, the readable reference, whose header derives them), run by WebAssembly kernels
  * with 128-bit SIMD in float64 (wasm/mlp.ts, AssemblyScript, compiled by scripts/build-wasm.ts
- * into wasmKernels.generated.ts). Every vector the passes read or write lives in the
+ * into wasmKernelsGenerated.ts). Every vector the passes read or write lives in the
  * module's linear memory: the algorithms allocate their parameter, gradient and direction
  * vectors there (`net.vector(n)`), so a meta-gradient copies only θ in and the result out.
  * Memory is laid out once, when vectors and tapes are made; nothing is allocated per call.
@@ -16,7 +16,7 @@
 import { ParamLayout } from './params';
 import { Layer, layersOf } from './fastMlp';
 import { MamlInputError } from '../core/validate';
-import { KERNELS_WASM_BASE64 } from './wasmKernels.generated';
+import { KERNELS_WASM_BASE64 } from './wasmKernelsGenerated';
 
 /** The part of a LinearMemory used here. */
 interface LinearMemory {
