@@ -20,7 +20,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-config-'));
 test('defaults are the original recipe: 4 epochs over 10,000 tasks (transfer: 1), α 0.01, Adam 0.001, K = 10', () => {
   assert.deepEqual(resolveTrainConfig({ algo: 'maml' }), {
     algo: 'maml', seedCompat: false, replicas: 1, epochs: 4, tasks: 10_000, freshTasks: false, metaBatchSize: 1, innerSteps: 1,
-    innerLr: 0.01, metaLr: 0.001, seed: 0, layerSizes: [1, 40, 40, 1], taskOptions: { ...ORIGINAL_TASKS }, engine: 'wasm',
+    innerLr: 0.01, metaLr: 0.001, seed: 0, layerSizes: [1, 40, 40, 1], taskOptions: { ...ORIGINAL_TASKS }, engine: 'fast',
   });
   assert.equal(resolveTrainConfig({ algo: 'transfer' }).epochs, 1);
   assert.equal(resolveTrainConfig({ algo: 'reptile' }).innerSteps, 3);
@@ -61,9 +61,7 @@ test('every train flag reaches the config the checkpoint records', async () => {
   // and the defaults when no flag is given
   const plain = path.join(dir, 'plain.json');
   assert.equal((await cli('train', '--algo', 'transfer', '--tasks', '5', '--out', plain)).code, 0);
-  // the CLI's default engine is still `fast` (lib/cli.ts names it; the library's default is
-  // DEFAULT_ENGINE, `wasm`): every other default is the library's
-  assert.deepEqual(loadCheckpoint(plain).config, resolveTrainConfig({ algo: 'transfer', tasks: 5, engine: 'fast' }));
+  assert.deepEqual(loadCheckpoint(plain).config, resolveTrainConfig({ algo: 'transfer', tasks: 5 }));
 });
 
 test('bad CLI input exits with code 2 and names the flag, before any work', async () => {

@@ -64,7 +64,7 @@ test('meta-batch B: one Adam step per B tasks on the mean of B single-task meta-
 });
 
 test('a short MAML run beats random init after one SGD step on 200 held-out tasks by a wide margin', () => {
-  // the fast engine named: the golden values below are its bits (the wasm engine's: see the end)
+  // the fast engine named: the golden values below are its bits, whatever the default (the wasm engine's: see the end)
   const trained = train({ algo: 'maml', tasks: 5000, epochs: 4, seed: 0, engine: 'fast' });
   const tasks = makeTaskPool(200, new Rng(1, STREAM.heldOutTasks));
   const layout = paramLayout();
@@ -81,7 +81,7 @@ test('a short MAML run beats random init after one SGD step on 200 held-out task
   const golden = { maml: 2.302603224436897, random: 4.22804547886968 };
   assert.ok(Math.abs(r.mean - golden.random) < 1e-9 * golden.random, `random init after one step moved: ${r.mean}, recorded ${golden.random} (initialisation, tasks or evaluation changed)`);
   assert.ok(Math.abs(m.mean - golden.maml) < 1e-9 * golden.maml, `MAML after one step moved: ${m.mean}, recorded ${golden.maml} (training or the meta-gradient changed; random init is unchanged)`);
-  // The wasm engine (the default) on the same run: its meta-gradients differ from the fast
+  // The wasm engine on the same run: its meta-gradients differ from the fast
   // engine's in the last bits (~1e-16), and 20,000 Adam steps amplify that into another model
   // (2.3226 here against 2.3026, well inside either's 95% CI of ±0.3). It must beat random init
   // the same way, and it is pinned to its own value, recorded by this computation on 2026-11-27
