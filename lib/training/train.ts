@@ -284,11 +284,18 @@ export class ReplicaTrainer {
     const loss = this.metaGradient(theta, { support, query }, grad);
     checkLoss(loss, `replica ${this.replica}, epoch ${this.epoch + 1}, task ${i + 1}`);
     this.lossSum += loss;
-    for (let j = 0; j < grad.length; j++) batchGrad[j] += grad[j];
-    this.inBatch++;
     const lastOfEpoch = i === order.length - 1;
+    if (this.inBatch === 0 && (this.config.metaBatchSize === 1 || lastOfEpoch)) {
+      // a batch of one task: Adam takes its gradient as it is. The same bits as through
+      // batchGrad (0 + g = g; where g = −0 it gives +0, which changes neither of Adam's moments)
+      // without two passes over the parameters per task (measured: ~5% of a wasm-engine task).
+      this.adam.step(theta, grad);
+    } else {
+      for (let j = 0; j < grad.length; j++) batchGrad[j] += grad[j];
+      this.inBatch++;
+    }
     // the last batch of an epoch may be smaller: it is averaged over its own size
-    if (this.inBatch === this.config.metaBatchSize || lastOfEpoch) {
+    if (this.inBatch > 0 && (this.inBatch === this.config.metaBatchSize || lastOfEpoch)) {
       if (this.inBatch > 1) for (let j = 0; j < batchGrad.length; j++) batchGrad[j] /= this.inBatch;
       this.adam.step(theta, batchGrad);
       batchGrad.fill(0);
