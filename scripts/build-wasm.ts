@@ -24,7 +24,7 @@ export const KERNEL_SOURCE = path.join(root, 'wasm', 'mlp.ts');
 export const GENERATED = path.join(root, 'lib', 'model', 'wasmKernelsGenerated.ts');
 /**
  * asc's options: optimised (-O3), no runtime (nothing is allocated: the TypeScript side lays out
- * memory), no assertions, 128-bit SIMD (on by default in this version; stated to be sure).
+ * memory), no assertions, 128-bit SIMD (off by default in asc 0.28: without it f64x2 is refused).
  */
 export const ASC_OPTIONS = ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd'];
 
