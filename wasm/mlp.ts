@@ -9,7 +9,7 @@
 //   net table:  [L, then per layer l: nIn, nOut, wOff, bOff, wtPtr]
 //               (wOff, bOff: offsets in doubles inside θ; wtPtr: bytes of a [nIn, nOut] scratch
 //               that receives Wᵀ for the forward pass)
-//   tape table: [yPtr, vals, idx, then per layer l: acts, pre, dz, rActs, rPre, rDz]
+//   tape table: [yPtr, vals, idx, vals2, then per layer l: acts, pre, dz, rActs, rPre, rDz]
 //               (byte addresses; vals/idx: scratch lists of nonzero entries, as long as the
 //               widest layer or the most points, whichever is more)
 //
@@ -23,7 +23,7 @@
 
 const NET_HEAD: usize = 1;
 const NET_WORDS: usize = 5;
-const TAPE_HEAD: usize = 3;
+const TAPE_HEAD: usize = 4;
 const TAPE_WORDS: usize = 6;
 
 @inline function word(table: usize, k: usize): usize {
@@ -177,6 +177,65 @@ function accumulateRows(dst: usize, rows: usize, stride: usize, vals: usize, idx
   }
 }
 
+/**
+ * The entries where p or r is nonzero, over p[0], p[stride], ... and r likewise (in the hidden
+ * layers dz and R{dz} are zero at the same units): values to valsP and valsR, indices to idx.
+ */
+function gatherPairs(p: usize, r: usize, stride: usize, len: usize, valsP: usize, valsR: usize, idx: usize): usize {
+  let count: usize = 0;
+  for (let i: usize = 0; i < len; i++) {
+    const u = f(p, i * stride);
+    const w = f(r, i * stride);
+    setF(valsP, count, u);
+    setF(valsR, count, w);
+    store<u32>(idx + (count << 2), <u32>i);
+    count += <usize>(u != 0) | <usize>(w != 0);
+  }
+  return count;
+}
+
+/** dst[k] += Σ_q valsA[q] · rowsA[idx[q]·stride + k] + valsB[q] · rowsB[idx[q]·stride + k], k < len. */
+function accumulateRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usize, valsA: usize, valsB: usize, idx: usize, count: usize, len: usize): void {
+  let k: usize = 0;
+  for (; k + 8 <= len; k += 8) {
+    let acc0 = vec(dst, k);
+    let acc1 = vec(dst, k + 2);
+    let acc2 = vec(dst, k + 4);
+    let acc3 = vec(dst, k + 6);
+    for (let q: usize = 0; q < count; q++) {
+      const ca = f64x2.splat(f(valsA, q));
+      const cb = f64x2.splat(f(valsB, q));
+      const at = (<usize>load<u32>(idx + (q << 2)) * stride + k) << 3;
+      const ra = rowsA + at;
+      const rb = rowsB + at;
+      acc0 = f64x2.add(acc0, f64x2.add(f64x2.mul(ca, v128.load(ra)), f64x2.mul(cb, v128.load(rb))));
+      acc1 = f64x2.add(acc1, f64x2.add(f64x2.mul(ca, v128.load(ra, 16)), f64x2.mul(cb, v128.load(rb, 16))));
+      acc2 = f64x2.add(acc2, f64x2.add(f64x2.mul(ca, v128.load(ra, 32)), f64x2.mul(cb, v128.load(rb, 32))));
+      acc3 = f64x2.add(acc3, f64x2.add(f64x2.mul(ca, v128.load(ra, 48)), f64x2.mul(cb, v128.load(rb, 48))));
+    }
+    setVec(dst, k, acc0);
+    setVec(dst, k + 2, acc1);
+    setVec(dst, k + 4, acc2);
+    setVec(dst, k + 6, acc3);
+  }
+  for (; k + 2 <= len; k += 2) {
+    let acc = vec(dst, k);
+    for (let q: usize = 0; q < count; q++) {
+      const at = (<usize>load<u32>(idx + (q << 2)) * stride + k) << 3;
+      acc = f64x2.add(acc, f64x2.add(f64x2.mul(f64x2.splat(f(valsA, q)), v128.load(rowsA + at)), f64x2.mul(f64x2.splat(f(valsB, q)), v128.load(rowsB + at))));
+    }
+    setVec(dst, k, acc);
+  }
+  if (k < len) {
+    let acc = f(dst, k);
+    for (let q: usize = 0; q < count; q++) {
+      const at = <usize>load<u32>(idx + (q << 2)) * stride + k;
+      acc += f(valsA, q) * f(rowsA, at) + f(valsB, q) * f(rowsB, at);
+    }
+    setF(dst, k, acc);
+  }
+}
+
 /** row[0..len) = 0 */
 function zero(row: usize, len: usize): void {
   let k: usize = 0;
@@ -185,7 +244,7 @@ function zero(row: usize, len: usize): void {
 }
 
 /** out[o·nIn + i] = Σ_s p[s·nOut + o] q[s·nIn + i] (+ r[s·nOut + o] t[s·nIn + i] when r ≠ 0): a layer's weight gradient. */
-function outerSum(out: usize, p: usize, q: usize, r: usize, t: usize, n: usize, nOut: usize, nIn: usize, vals: usize, idx: usize): void {
+function outerSum(out: usize, p: usize, q: usize, r: usize, t: usize, n: usize, nOut: usize, nIn: usize, vals: usize, idx: usize, vals2: usize): void {
   if (nIn == 1) {
     // W is one column: vectorise over the outputs instead
     let o: usize = 0;
@@ -211,11 +270,13 @@ function outerSum(out: usize, p: usize, q: usize, r: usize, t: usize, n: usize, 
     // out[o, :] = Σ over the points s where p[s, o] ≠ 0 of p[s, o] q[s, :] (and the same for r, t)
     const dst = out + ((o * nIn) << 3);
     zero(dst, nIn);
-    const count = gatherStrided(p + (o << 3), nOut, n, vals, idx);
-    accumulateRows(dst, q, nIn, vals, idx, count, nIn);
     if (r) {
-      const count2 = gatherStrided(r + (o << 3), nOut, n, vals, idx);
-      accumulateRows(dst, t, nIn, vals, idx, count2, nIn);
+      // both terms over one list of points (p and r are zero at the same points in a hidden layer)
+      const count = gatherPairs(p + (o << 3), r + (o << 3), nOut, n, vals, vals2, idx);
+      accumulateRowPairs(dst, q, t, nIn, vals, vals2, idx, count, nIn);
+    } else {
+      const count = gatherStrided(p + (o << 3), nOut, n, vals, idx);
+      accumulateRows(dst, q, nIn, vals, idx, count, nIn);
     }
   }
 }
@@ -315,7 +376,7 @@ function backwardLayer(net: usize, tape: usize, th: usize, l: usize, n: usize, g
   const vals = word(tape, 1);
   const idx = word(tape, 2);
   columnSum(g + bOff, dz, n, nOut);
-  outerSum(g + wOff, dz, a, 0, 0, n, nOut, nIn, vals, idx);
+  outerSum(g + wOff, dz, a, 0, 0, n, nOut, nIn, vals, idx, 0);
   if (l == 0) return; // the network's input needs no gradient
   const da = tapeWord(tape, l - 1, 2);
   const w = th + wOff;
@@ -398,19 +459,19 @@ function rBackwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, 
   const rdz = tapeWord(tape, l, 5);
   const vals = word(tape, 1);
   const idx = word(tape, 2);
+  const vals2 = word(tape, 3);
   columnSum(out + bOff, rdz, n, nOut);
   // R{a_0} = 0: the input layer has no dz_0ᵀ R{a_0} term and no R{da_0}
-  outerSum(out + wOff, rdz, a, l == 0 ? 0 : dz, ra, n, nOut, nIn, vals, idx);
+  outerSum(out + wOff, rdz, a, l == 0 ? 0 : dz, ra, n, nOut, nIn, vals, idx, vals2);
   if (l == 0) return;
   const rda = tapeWord(tape, l - 1, 5);
   const w = th + wOff;
   const vw = v + wOff;
   for (let s: usize = 0; s < n; s++) {
     const row = rda + ((s * nIn) << 3);
-    let count = gatherNonzero(rdz + ((s * nOut) << 3), nOut, vals, idx);
-    combineRows(row, 0, w, nIn, vals, idx, count, nIn);
-    count = gatherNonzero(dz + ((s * nOut) << 3), nOut, vals, idx);
-    combineRows(row, row, vw, nIn, vals, idx, count, nIn);
+    zero(row, nIn);
+    const count = gatherPairs(rdz + ((s * nOut) << 3), dz + ((s * nOut) << 3), 1, nOut, vals, vals2, idx);
+    accumulateRowPairs(row, w, vw, nIn, vals, vals2, idx, count, nIn);
     maskRow(row, a + ((s * nIn) << 3), nIn);
   }
 }

@@ -166,7 +166,7 @@ export class WasmMlp {
     const y = this.vector(capacity);
     // scratch lists of nonzero entries of a row (a layer's width) or a column (the points)
     const longest = Math.max(capacity, ...this.sizes);
-    const words = [y.ptr, this.reserve(longest * 8), this.reserve(longest * 4)];
+    const words = [y.ptr, this.reserve(longest * 8), this.reserve(longest * 4), this.reserve(longest * 8)];
     let x = 0;
     let prediction = 0;
     for (const layer of this.layers) {
