@@ -27,7 +27,7 @@ export type EngineName = (typeof ENGINES)[number];
 /**
  * The engine a config gets when it names none: `fast` for now, as the CLI's `--engine` default
  * (lib/cli.ts names `fast` itself, and CLI snapshots are resumed by configs that name none).
- * `wasm` is 3-5x faster per task (`npm run bench`) and agrees with `fast` to ~1e-15 per
+ * `wasm` is 3.5-6x faster per task (in-process A/B medians under load; `npm run bench`) and agrees with `fast` to ~1e-15 per
  * meta-gradient, not bit for bit; making it the default is this constant and the CLI's default
  * together (the notebooks' quick-scale assertions were checked with it).
  */
