@@ -1,19 +1,23 @@
 /**
  * npm run bench [-- --quick] [-- --runs 5] [-- --no-recipe] [-- --no-pytorch]
  *
- * Prints, for MAML, first-order MAML and transfer: ms per task of each path the library has
- * (the fast float64 engine and the tfjs autodiff path), the project's PyTorch reference
+ * Prints, for every algorithm: ms per task of each engine the library has (the fast float64
+ * engine in TypeScript, the wasm engine, the tfjs autodiff path), the project's PyTorch reference
  * (reference/run.py timing: the original's own code and the textbook code, one thread) run in
  * the same invocation when a python with torch is found (reference/python.sh; it says so
- * plainly when there is none), the ratio to the arithmetic bound, the full recipe's wall time,
- * peak RSS and the tfjs tensor count. Every figure is the median of several runs.
+ * plainly when there is none), the ratio to the arithmetic bound, each engine's dense-equivalent
+ * GFLOP/s as a fraction of this core's peak (measured here by tight WebAssembly SIMD matrix
+ * products in float64 and float32), the full recipe's wall time, peak RSS and the tfjs tensor
+ * count, and whether the engines change results (paired on 1,000 held-out tasks). Every figure
+ * is the median of several runs.
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/tfjs/autodiff';
-import { evaluateParallel, heldOutTasks, pairedDifference, projectRoot, train, trainParallel, ALGORITHMS, AlgoName, EngineName } from '../lib/index';
+import { evaluateParallel, heldOutTasks, pairedDifference, projectRoot, train, ALGORITHMS, AlgoName, EngineName } from '../lib/index';
+import { matmulGflops } from '../lib/model/wasmMlp';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -27,6 +31,16 @@ const ALGOS: readonly AlgoName[] = ALGORITHMS;
  * one core of this machine sustains on such small matrix products.
  */
 const BOUND_MS: Partial<Record<AlgoName, number>> = { maml: 0.14, fomaml: 0.08, transfer: 0.04 };
+/**
+ * Dense-equivalent FLOPs of one task, counted the same way (a lossAndGrad on 10 points ~101
+ * kFLOP, a forward pass ~34 kFLOP, a Hessian-vector product ~202 kFLOP, Adam ~18 kFLOP per 1,761
+ * meta-parameters): MAML 431k, first order 229k, transfer 124k; Reptile (3 inner steps and the
+ * query loss) ~355k; Meta-SGD (MAML's, plus the rates' gradient and Adam over 3,522) ~460k.
+ * An engine that skips the units the ReLUs switch off does fewer, so its rate is "dense-equivalent".
+ */
+const DENSE_FLOP: Record<AlgoName, number> = { maml: 431e3, fomaml: 229e3, transfer: 124e3, reptile: 355e3, metasgd: 460e3 };
+/** The engines timed per task, in the table's order. */
+const TIMED_ENGINES: readonly EngineName[] = ['fast', 'wasm', 'autodiff'];
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -62,21 +76,39 @@ async function main() {
   console.log(`maml-sine benchmark: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, tfjs ${tf.version.tfjs} (${backend} backend for autodiff)`);
   console.log(`each figure: median of ${RUNS} run(s); one task = one meta-update of one 1-40-40-1 model (K = 10 support, 10 query points)\n`);
 
-  train({ algo: 'maml', tasks: quick ? 200 : 2000, epochs: 1 }); // JIT warm-up
+  train({ algo: 'maml', tasks: quick ? 200 : 2000, epochs: 1, engine: 'fast' }); // JIT warm-up
+  train({ algo: 'maml', tasks: quick ? 200 : 2000, epochs: 1, engine: 'wasm' });
+  // the yardstick: this core's float64 and float32 rates on tight WebAssembly SIMD matrix products
+  const [m, k, n] = [250, 40, 48];
+  const peak64 = median(Array.from({ length: 3 }, () => matmulGflops('f64', m, k, n)));
+  const peak32 = median(Array.from({ length: 3 }, () => matmulGflops('f32', m, k, n)));
+  console.log(`peak of this core: ${peak64.toFixed(1)} GFLOP/s float64, ${peak32.toFixed(1)} GFLOP/s float32, measured here: a WebAssembly SIMD matrix product ` +
+    `[${m}x${k}]·[${k}x${n}] (f64x2 / f32x4, blocks of 2 rows x 8 / 16 columns in registers, no FMA), best of 7 timings of 200 products, median of 3 such measurements`);
   const fastTasks = quick ? 500 : 5000;
   const autodiffTasks = quick ? 30 : 300;
-  const torchTasks = quick ? 200 : 2000;
   const torch = args.includes('--no-pytorch') ? '--no-pytorch given' : pytorchTimings(quick ? 200 : 2000, RUNS);
   if (typeof torch === 'string') console.log(`PyTorch columns: not measured: ${torch}`);
   const torchMs = (code: TorchTiming['code'], algo: AlgoName) =>
     typeof torch === 'string' ? null : torch.find((t) => t.code === code && t.algo === algo)?.msPerTask ?? null;
-  console.log(`| algorithm | fast engine ms/task | autodiff (${backend}) ms/task | PyTorch, original's code ms/task | PyTorch, textbook code ms/task | PyTorch original / fast | autodiff / fast | fast / arithmetic bound |`);
+  const perTask: Record<string, Record<EngineName, number>> = {};
+  console.log(`| algorithm | fast engine ms/task | wasm engine ms/task | autodiff (${backend}) ms/task | PyTorch, original's code ms/task | PyTorch, textbook code ms/task | PyTorch original / wasm | PyTorch original / fast | fast / wasm | autodiff / fast | fast / arithmetic bound |`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const algo of ALGOS) {
+    const ms = Object.fromEntries(TIMED_ENGINES.map((engine) => [engine, msPerTask(algo, engine, engine === 'autodiff' ? autodiffTasks : fastTasks)])) as Record<EngineName, number>;
+    perTask[algo] = ms;
+    const [orig, text] = [torchMs('original', algo), torchMs('textbook', algo)];
+    const vs = (x: number | null, y: number) => (x === null ? 'n/a' : fmt(x / y, 1) + 'x');
+    console.log(`| ${algo} | ${fmt(ms.fast)} | ${fmt(ms.wasm)} | ${fmt(ms.autodiff)} | ${fmt(orig)} | ${fmt(text)} | ${vs(orig, ms.wasm)} | ${vs(orig, ms.fast)} | ${fmt(ms.fast / ms.wasm, 1)}x | ${fmt(ms.autodiff / ms.fast, 1)}x | ${BOUND_MS[algo] ? `${fmt(ms.fast / BOUND_MS[algo]!, 2)} (bound ${BOUND_MS[algo]} ms)` : 'n/a'} |`);
+  }
+  console.log(`\nfraction of peak: dense-equivalent GFLOP/s of each engine (FLOPs of a dense meta-update / its time) against the float64 (${peak64.toFixed(1)}) and float32 (${peak32.toFixed(1)} GFLOP/s) peaks above`);
+  console.log('| algorithm | dense kFLOP/task | fast GFLOP/s | of f64 / f32 peak | wasm GFLOP/s | of f64 / f32 peak | autodiff GFLOP/s | of f64 / f32 peak |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const algo of ALGOS) {
-    const fast = msPerTask(algo, 'fast', fastTasks);
-    const autodiff = msPerTask(algo, 'autodiff', autodiffTasks);
-    const [orig, text] = [torchMs('original', algo), torchMs('textbook', algo)];
-    console.log(`| ${algo} | ${fmt(fast)} | ${fmt(autodiff)} | ${fmt(orig)} | ${fmt(text)} | ${orig === null ? 'n/a' : fmt(orig / fast, 1) + 'x'} | ${fmt(autodiff / fast, 1)}x | ${BOUND_MS[algo] ? `${fmt(fast / BOUND_MS[algo]!, 2)} (bound ${BOUND_MS[algo]} ms)` : 'n/a'} |`);
+    const cells = TIMED_ENGINES.map((engine) => {
+      const gflops = DENSE_FLOP[algo] / (perTask[algo][engine] / 1000) / 1e9;
+      return `${fmt(gflops, 2)} | ${fmt(gflops / peak64, 2)} / ${fmt(gflops / peak32, 2)}`;
+    });
+    console.log(`| ${algo} | ${(DENSE_FLOP[algo] / 1000).toFixed(0)} | ${cells.join(' | ')} |`);
   }
   if (typeof torch !== 'string') {
     const ratio = (code: TorchTiming['code']) => fmt(torchMs(code, 'maml')! / torchMs(code, 'fomaml')!, 2);
@@ -88,48 +120,59 @@ async function main() {
     const tasks = quick ? 1000 : 10_000;
     const recipeRuns = quick ? 1 : Math.min(RUNS, 3);
     const cores = Math.min(os.cpus().length, 4);
-    const rows: string[] = [];
-    const medians: Record<number, number> = {};
-    for (const workers of [1, cores]) {
-      const runs = Array.from({ length: recipeRuns }, () => {
-        const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'recipe.ts'), '--workers', String(workers), '--tasks', String(tasks)], { encoding: 'utf8' });
-        if (r.status !== 0) throw new Error(`recipe run failed: ${r.stderr.slice(-500)}`);
-        return JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; maxRssMb: number; numTensors: number };
-      });
-      const walls = runs.map((r) => r.seconds);
-      medians[workers] = median(walls);
-      rows.push(`| ${workers === 1 ? '1 (main thread)' : `${workers} (worker threads)`} | ${recipeRuns} | ${median(walls).toFixed(1)} s | ${Math.min(...walls).toFixed(1)} s | ${Math.max(...walls).toFixed(1)} s | ${Math.max(...runs.map((r) => r.maxRssMb)).toFixed(0)} MB | ${Math.max(...runs.map((r) => r.numTensors))} |`);
-    }
-    console.log(`\nfull recipe${quick ? ' (quick: 1,000-task pool)' : ''}: 5 models x 4 epochs x ${tasks} tasks of MAML, the same of first-order MAML, transfer over ${tasks} tasks, fast engine (targets: <= 90 s, <= 400 MB)`);
-    console.log('| cores used | runs | wall time, median | min | max | peak RSS | tfjs tensors at the end |');
-    console.log('|---|---|---|---|---|---|---|');
-    rows.forEach((r) => console.log(r));
-    if (typeof torch !== 'string') {
-      // the PyTorch original's recipe, from its per-task times measured above (one thread)
-      const [m, f, t] = (['maml', 'fomaml', 'transfer'] as const).map((a) => torchMs('original', a)!);
-      const torchRecipe = (5 * 4 * tasks * (m + f) + tasks * t) / 1000;
-      console.log(`\nPyTorch original, same recipe, from its ms/task above x the recipe's task counts: ${torchRecipe.toFixed(0)} s on one core; ` +
-        `speed-up ${(torchRecipe / medians[1]).toFixed(1)}x on one core, ${(torchRecipe / medians[cores]).toFixed(1)}x with ${cores} cores`);
+    for (const engine of ['wasm', 'fast'] as const) {
+      const rows: string[] = [];
+      const medians: Record<number, number> = {};
+      for (const workers of [1, cores]) {
+        const runs = Array.from({ length: recipeRuns }, () => {
+          const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'recipe.ts'), '--workers', String(workers), '--tasks', String(tasks), '--engine', engine], { encoding: 'utf8' });
+          if (r.status !== 0) throw new Error(`recipe run failed: ${r.stderr.slice(-500)}`);
+          return JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; maxRssMb: number; numTensors: number };
+        });
+        const walls = runs.map((r) => r.seconds);
+        medians[workers] = median(walls);
+        rows.push(`| ${workers === 1 ? '1 (main thread)' : `${workers} (worker threads)`} | ${recipeRuns} | ${median(walls).toFixed(1)} s | ${Math.min(...walls).toFixed(1)} s | ${Math.max(...walls).toFixed(1)} s | ${Math.max(...runs.map((r) => r.maxRssMb)).toFixed(0)} MB | ${Math.max(...runs.map((r) => r.numTensors))} |`);
+      }
+      console.log(`\nfull recipe${quick ? ' (quick: 1,000-task pool)' : ''}: 5 models x 4 epochs x ${tasks} tasks of MAML, the same of first-order MAML, transfer over ${tasks} tasks, ${engine} engine (targets: <= 15 s on 2 cores, <= 400 MB)`);
+      console.log('| cores used | runs | wall time, median | min | max | peak RSS | tfjs tensors at the end |');
+      console.log('|---|---|---|---|---|---|---|');
+      rows.forEach((r) => console.log(r));
+      if (typeof torch !== 'string') {
+        // the PyTorch original's recipe, from its per-task times measured above (one thread)
+        const [m, f, t] = (['maml', 'fomaml', 'transfer'] as const).map((a) => torchMs('original', a)!);
+        const torchRecipe = (5 * 4 * tasks * (m + f) + tasks * t) / 1000;
+        console.log(`PyTorch original, same recipe, from its ms/task above x the recipe's task counts: ${torchRecipe.toFixed(0)} s on one core; ` +
+          `speed-up of the ${engine} engine ${(torchRecipe / medians[1]).toFixed(1)}x on one core, ${(torchRecipe / medians[cores]).toFixed(1)}x with ${cores} cores`);
+      }
     }
   }
 
   if (!quick && !args.includes('--no-agreement')) {
-    // The fast path must not change results: train the same config with both engines and
-    // compare the post-adaptation test MSE on the same held-out tasks, paired per task.
+    // No engine may change results: train the same config with two engines and compare the
+    // post-adaptation test MSE on the same held-out tasks, paired per task.
     const config = { algo: 'maml' as const, replicas: 1, epochs: 1, tasks: 10_000, seed: 0 };
     const tasks = heldOutTasks(1000);
-    const fast = train({ ...config, engine: 'fast' });
-    const viaAutodiff = train({ ...config, engine: 'autodiff' });
-    const a = await evaluateParallel(fast.replicas, fast.layout, tasks, { steps: 10 });
-    const b = await evaluateParallel(viaAutodiff.replicas, viaAutodiff.layout, tasks, { steps: 10 });
-    const d = pairedDifference(a, b);
-    console.log(`\nengine agreement: MAML, 1 model x 1 epoch x 10,000 tasks trained by each engine (same seed), 1,000 held-out tasks`);
-    console.log('| k | fast engine | tfjs autodiff | fast - autodiff (paired) | inside the 95% CI of each |');
-    console.log('|---|---|---|---|---|');
-    for (const k of [0, 1, 5, 10]) {
-      const [x, y] = [a.summary[k], b.summary[k]];
-      const inside = Math.abs(x.mean - y.mean) <= Math.min(x.ci95, y.ci95);
-      console.log(`| ${k} | ${x.mean.toFixed(3)} ± ${x.ci95.toFixed(3)} | ${y.mean.toFixed(3)} ± ${y.ci95.toFixed(3)} | ${d[k].mean >= 0 ? '+' : ''}${d[k].mean.toFixed(4)} ± ${d[k].ci95.toFixed(4)} | ${inside ? 'yes' : 'no'} |`);
+    const names: Record<EngineName, string> = { fast: 'fast engine', wasm: 'wasm engine', autodiff: 'tfjs autodiff' };
+    const trained: Partial<Record<EngineName, Awaited<ReturnType<typeof evaluateParallel>>>> = {};
+    const evaluated = async (engine: EngineName) => {
+      if (trained[engine] === undefined) {
+        const model = train({ ...config, engine });
+        trained[engine] = await evaluateParallel(model.replicas, model.layout, tasks, { steps: 10 });
+      }
+      return trained[engine]!;
+    };
+    for (const [first, second] of [['fast', 'autodiff'], ['wasm', 'fast']] as const) {
+      const a = await evaluated(first);
+      const b = await evaluated(second);
+      const d = pairedDifference(a, b);
+      console.log(`\nengine agreement: MAML, 1 model x 1 epoch x 10,000 tasks trained by the ${names[first]} and the ${names[second]} (same seed), 1,000 held-out tasks`);
+      console.log(`| k | ${names[first]} | ${names[second]} | ${first} - ${second} (paired) | inside the 95% CI of each |`);
+      console.log('|---|---|---|---|---|');
+      for (const k of [0, 1, 5, 10]) {
+        const [x, y] = [a.summary[k], b.summary[k]];
+        const inside = Math.abs(x.mean - y.mean) <= Math.min(x.ci95, y.ci95);
+        console.log(`| ${k} | ${x.mean.toFixed(3)} ± ${x.ci95.toFixed(3)} | ${y.mean.toFixed(3)} ± ${y.ci95.toFixed(3)} | ${d[k].mean >= 0 ? '+' : ''}${d[k].mean.toFixed(4)} ± ${d[k].ci95.toFixed(4)} | ${inside ? 'yes' : 'no'} |`);
+      }
     }
   }
   const rssMb = process.resourceUsage().maxRSS / 1024;

@@ -54,6 +54,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   npm ci --no-audit --no-fund
   echo "$want" > "$stamp"
 fi
+# The wasm engine's kernels (lib/model/wasmKernelsGenerated.ts, built from wasm/mlp.ts by npm ci's
+# postinstall): rebuilt here too when missing or stale, e.g. after a checkout changed the source
+# but not package-lock.json
+if ! node --import tsx scripts/build-wasm.ts --check 2>/dev/null; then
+  echo "setup: npm run build:wasm" >&2
+  npm run build:wasm
+fi
 TSLAB=$PWD/node_modules/.bin/tslab
 
 # The tslab kernel for Debian's Jupyter (/usr/bin/jupyter notebook, nbconvert, npm run report):

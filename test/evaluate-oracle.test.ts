@@ -95,7 +95,8 @@ test('fit plots: predictions on 100 grid points after each k, and the MSE equals
   const [task] = makeTaskPool(1, new Rng(52));
   for (const [name, params, lr] of [['plain', theta, 0.02], ['Meta-SGD', metaSgd, 0.02]] as const) {
     const fit = fitPredictions(params, layout, task, [0, 1, 3], lr);
-    const curve = evaluate([params], layout, [task], { steps: 3, lr });
+    // fit plots run on the fast engine: the same bits as its evaluation (the wasm engine's agree to ~1e-15)
+    const curve = evaluate([params], layout, [task], { steps: 3, lr, engine: 'fast' });
     refGrid(-5, 5, 100).forEach((x, i) => assert.ok(Math.abs(fit.x[i] - x) < 1e-12, `${name}: fit x[${i}]`));
     assert.equal(fit.x.length, 100);
     assert.deepEqual(fit.predictions.map((p) => p.step), [0, 1, 3]);

@@ -9,6 +9,11 @@
  * 2026-11-27 (Node 20.20.2, x86-64, Debian 12) at commit f0639cc of the library, whose
  * numbers were checked against the PyTorch reference and the notebooks' assertions. If a change
  * is meant to alter numbers, re-record them the same way and say why in the commit message.
+ * The wasm engine's stages ('… (wasm)') were recorded the same way on 2026-11-27 (branch
+ * i11-wasm; re-recorded after the kernels' fused R-backward loop changed the order of
+ * additions), after test/wasm-engine.test.ts had checked that engine against the fast one
+ * (≤ 1e-10 per meta-gradient) and finite differences; they differ from the fast engine's in
+ * the last digits only (another summation order).
  * Tolerance: 1e-9 relative (far above the last-bit noise of a change of CPU or libm, far below
  * any real change).
  */
@@ -41,13 +46,20 @@ function stages(): [string, string, number[]][] {
   const layout = paramLayout();
   let trainedMaml: Float64Array[] = [];
   const runs: [string, AlgoName, boolean][] = [['maml', 'maml', false], ['fomaml', 'fomaml', false], ['maml-seedcompat', 'maml', true], ['transfer', 'transfer', false], ['reptile', 'reptile', false], ['metasgd', 'metasgd', false]];
+  // the fast engine named explicitly: its numbers are the ones recorded first, whatever the default
   for (const [name, algo, seedCompat] of runs) {
-    const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3 });
+    const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3, engine: 'fast' });
     if (name === 'maml') trainedMaml = r.replicas;
     out.push([`train ${name}`, `training ${name} (lib/training/train.ts, lib/algorithms/, lib/model/fastMlp.ts, lib/optim/adam.ts)`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
   }
-  const e = evaluate(trainedMaml, layout, tasks, { steps: 5, lr: 0.02 });
+  for (const [name, algo, seedCompat] of runs) {
+    const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3, engine: 'wasm' });
+    out.push([`train ${name} (wasm)`, `training ${name} on the wasm engine (lib/model/wasmMlp.ts, wasm/mlp.ts, the algorithms' createWasmMetaGradient)`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
+  }
+  const e = evaluate(trainedMaml, layout, tasks, { steps: 5, lr: 0.02, engine: 'fast' });
   out.push(['evaluate', 'evaluation (lib/evaluation/evaluate.ts)', [0, 1, 5].flatMap((k) => [e.summary[k].mean, e.summary[k].ci95, e.summary[k].median])]);
+  const w = evaluate(trainedMaml, layout, tasks, { steps: 5, lr: 0.02, engine: 'wasm' });
+  out.push(['evaluate (wasm)', 'evaluation on the wasm engine (lib/evaluation/evaluate.ts WasmAdapter, lib/model/wasmMlp.ts)', [0, 1, 5].flatMap((k) => [w.summary[k].mean, w.summary[k].ci95, w.summary[k].median])]);
   return out;
 }
 
@@ -61,7 +73,14 @@ const GOLDEN: Record<string, number[]> = {
   'train transfer': [-6.203871371927471, -44.11762753233665, -16.97856942772006, -80.6960145086087, 4.3696910884483495, 4.349817215161204, 4.413154331836075, 4.370645465150341],
   'train reptile': [-1.8354493819488193, -27.155947778944462, -12.59538753645601, -62.97841067091817, 3.5247850643097283, 4.113136429184811, 3.9962860423374424, 3.741246659096875],
   'train metasgd': [24.60975905754321, 79.3799415734158, 13.683402565869594, 41.50481641542896, 3.5982986094057523, 4.158670942940902, 4.059041821670013, 3.8725390887173186],
+  'train maml (wasm)': [-2.9364955999984477, -31.223268110814356, -13.864295702555566, -68.36438334948808, 3.6466921501984455, 4.1927312866897655, 4.084340010079136, 3.9424704073223653],
+  'train fomaml (wasm)': [-4.403235911892991, -36.91486564772308, -15.231806881243433, -73.96519785989884, 3.654506027261357, 4.19936822738989, 4.086302389668199, 3.9629498721380543],
+  'train maml-seedcompat (wasm)': [-3.9003810314050313, -35.16607833138384, -15.018444253045358, -73.18050081043907, 3.665009800012668, 4.185948176478122, 4.0874492668839375, 3.956419778118333],
+  'train transfer (wasm)': [-6.20387137192747, -44.11762753233665, -16.978569427720064, -80.6960145086087, 4.3696910884483495, 4.349817215161204, 4.413154331836075, 4.370645465150341],
+  'train reptile (wasm)': [-1.835449381948819, -27.15594777894447, -12.59538753645601, -62.97841067091817, 3.5247850643097283, 4.113136429184811, 3.9962860423374424, 3.741246659096875],
+  'train metasgd (wasm)': [24.609759057543208, 79.3799415734158, 13.683402565869597, 41.50481641542895, 3.5982986094057523, 4.158670942940902, 4.059041821670013, 3.8725390887173186],
   'evaluate': [5.041660524118645, 1.8355076653757727, 4.458806187625987, 4.722566577757563, 1.8049955483181181, 3.9127524773130675, 5.073290433443931, 2.0285051329377874, 3.668324918777128],
+  'evaluate (wasm)': [5.041660524118645, 1.8355076653757727, 4.458806187625987, 4.722566577757563, 1.8049955483181181, 3.9127524773130675, 5.073290433443931, 2.0285051329377874, 3.6683249187771283],
 };
 
 test('golden values of a deterministic pipeline (first moved stage named)', () => {

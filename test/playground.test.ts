@@ -57,7 +57,7 @@ after(async () => {
  * + φ), can differ by an ulp between the two, and with them the adaptation. The comparison is
  * therefore: (1) given the page's values (its points and its 50 test targets), Node's engine
  * gives the page's parameters, curve and MSEs bit for bit; (2) where Node's Math.sin gives the
- * same values, the page equals evaluate() and fitPredictions() bit for bit, and otherwise to
+ * same values, the page equals evaluate() on the fast engine and fitPredictions() bit for bit, and otherwise to
  * 1e-9 relative.
  */
 let sineMismatches = 0;
@@ -96,7 +96,8 @@ function assertSameAsNode(state: PageState): void {
     assert.deepStrictEqual(m.testMse, onPageTargets, `${m.key}: test MSE on the page's targets`);
     if (x.length === 0) continue;
     const task = PlaygroundEngine.task(state.task.amplitude, state.task.phase, x);
-    const evaluated = evaluate([init], layout, [task], { steps: state.steps, lr: state.lr }).perTask[state.steps][0];
+    // the page runs the fast engine's code: compared with evaluate() on that engine
+    const evaluated = evaluate([init], layout, [task], { steps: state.steps, lr: state.lr, engine: 'fast' }).perTask[state.steps][0];
     const fit = fitPredictions(init, layout, task, [state.steps], state.lr, 100).predictions[0];
     if (sameSines) {
       assert.deepStrictEqual(m.testMse, node.testMse, `${m.key}: test MSE`);
@@ -121,7 +122,7 @@ test('the engine adapts exactly as evaluate() and fitPredictions() (every model,
     for (const task of tasks) {
       const support = task.supportSet();
       for (const lr of [0.01, 0.3]) {
-        const result = evaluate([init], layout, [task], { steps: 5, lr });
+        const result = evaluate([init], layout, [task], { steps: 5, lr, engine: 'fast' }); // the playground's engine
         const fits = fitPredictions(init, layout, task, [0, 1, 5], lr, 100);
         for (const steps of [0, 1, 5]) {
           const a = engine.adapt(init, { x: support.x, y: support.y, steps, lr, task });

@@ -5,10 +5,16 @@
  * Explained in notebook 07 (first-order MAML).
  */
 import { FastMlp } from '../model/fastMlp';
-import { createMetaGradient as createMaml } from './maml';
+import { WasmMlp } from '../model/wasmMlp';
+import { createMetaGradient as createMaml, createWasmMetaGradient as createWasmMaml } from './maml';
 import { InnerOptions, MetaGradientFn } from './types';
 
 /** First-order MAML's meta-gradient on the fast engine: MAML's (maml.ts) with `firstOrder: true`. */
 export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity?: number): MetaGradientFn {
   return createMaml(net, { ...options, firstOrder: true }, capacity);
+}
+
+/** The same on the wasm engine. */
+export function createWasmMetaGradient(net: WasmMlp, options: InnerOptions, capacity?: number): MetaGradientFn {
+  return createWasmMaml(net, { ...options, firstOrder: true }, capacity);
 }

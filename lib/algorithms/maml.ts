@@ -10,6 +10,7 @@
  * Explained in notebook 04 (the derivation) and notebook 02 (meta-gradients with Hessian-vector products).
  */
 import { FastMlp } from '../model/fastMlp';
+import { WasmMlp } from '../model/wasmMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
 /** The inner loop's options, and whether to drop the Hessian terms (first-order MAML). */
@@ -46,6 +47,42 @@ export function createMetaGradient(net: FastMlp, options: MamlOptions, capacity 
       }
     }
     if (seedCompat) for (let j = 0; j < size; j++) out[j] += supportGradAtTheta[j];
+    return queryLoss;
+  };
+}
+
+/** The same meta-gradient on the wasm engine: every vector in its memory, θ copied in and the result out once per task. */
+export function createWasmMetaGradient(net: WasmMlp, options: MamlOptions, capacity = 64): MetaGradientFn {
+  const { innerSteps, innerLr, firstOrder, seedCompat } = options;
+  const size = net.size;
+  const supportPasses = Array.from({ length: innerSteps }, () => net.tape(capacity));
+  const queryPass = net.tape(capacity);
+  const thetas = Array.from({ length: innerSteps + 1 }, () => net.vector(size));
+  const grad = net.vector(size);
+  const hv = net.vector(size);
+  const meta = net.vector(size);
+  const supportGradAtTheta = net.vector(size);
+
+  return (theta, task, out) => {
+    const { support, query } = task;
+    thetas[0].set(theta);
+    for (let i = 0; i < innerSteps; i++) {
+      net.setPoints(supportPasses[i], support.x, support.y);
+      // with the leak, the first step's gradient is kept where the end adds it
+      const g = i === 0 && seedCompat ? supportGradAtTheta : grad;
+      net.lossAndGrad(thetas[i], supportPasses[i], g);
+      net.sgdStep(thetas[i + 1], thetas[i], innerLr, g);
+    }
+    net.setPoints(queryPass, query.x, query.y);
+    const queryLoss = net.lossAndGrad(thetas[innerSteps], queryPass, meta);
+    if (!firstOrder) {
+      for (let i = innerSteps - 1; i >= 0; i--) {
+        net.hvp(thetas[i], meta, supportPasses[i], hv);
+        net.axpy(meta, -innerLr, hv);
+      }
+    }
+    if (seedCompat) net.add(meta, supportGradAtTheta);
+    out.set(meta.array);
     return queryLoss;
   };
 }

@@ -10,6 +10,7 @@
  * Explained in notebook 08.
  */
 import { FastMlp } from '../model/fastMlp';
+import { WasmMlp } from '../model/wasmMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
 /** θ followed by α, initialised to the scalar inner learning rate everywhere. */
@@ -54,6 +55,43 @@ export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity
       for (let j = 0; j < P; j++) v[j] -= hv[j];
     }
     out.set(v, 0);
+    return queryLoss;
+  };
+}
+
+/** The same on the wasm engine: the meta-parameters [θ, α] and the gradient over both live in its memory. */
+export function createWasmMetaGradient(net: WasmMlp, options: InnerOptions, capacity = 64): MetaGradientFn {
+  const { innerSteps } = options;
+  const P = net.size;
+  const passes = Array.from({ length: innerSteps }, () => net.tape(capacity));
+  const queryPass = net.tape(capacity);
+  const params = net.vector(2 * P);
+  const alpha = net.slice(params, P, P);
+  // θ_0 is the first half of params (the passes read P entries)
+  const thetas = [params, ...Array.from({ length: innerSteps }, () => net.vector(P))];
+  const grads = Array.from({ length: innerSteps }, () => net.vector(P));
+  const gradOut = net.vector(2 * P);
+  const v = net.slice(gradOut, 0, P);
+  const gAlpha = net.slice(gradOut, P, P);
+  const u = net.vector(P);
+  const hv = net.vector(P);
+  return (metaParams, task, out) => {
+    params.set(metaParams);
+    for (let i = 0; i < innerSteps; i++) {
+      net.setPoints(passes[i], task.support.x, task.support.y);
+      net.lossAndGrad(thetas[i], passes[i], grads[i]);
+      net.sgdStepRates(thetas[i + 1], thetas[i], alpha, grads[i], P);
+    }
+    net.setPoints(queryPass, task.query.x, task.query.y);
+    const queryLoss = net.lossAndGrad(thetas[innerSteps], queryPass, v);
+    gAlpha.array.fill(0);
+    for (let i = innerSteps - 1; i >= 0; i--) {
+      net.subtractProduct(gAlpha, grads[i], v);
+      net.multiply(u, alpha, v);
+      net.hvp(thetas[i], u, passes[i], hv);
+      net.subtract(v, hv);
+    }
+    out.set(gradOut.array);
     return queryLoss;
   };
 }

@@ -9,6 +9,7 @@
  */
 import { FastMlp } from '../model/fastMlp';
 import type { ParamLayout } from '../model/params';
+import { WasmMlp } from '../model/wasmMlp';
 import * as fomaml from './fomaml';
 import * as maml from './maml';
 import * as metasgd from './metasgd';
@@ -36,6 +37,8 @@ export interface Algorithm {
   readonly metaLearner: boolean;
   /** the fast engine's meta-gradient (float64, hand-derived); `capacity`: most points per set */
   fast(net: FastMlp, options: InnerOptions, capacity: number): MetaGradientFn;
+  /** the wasm engine's meta-gradient (float64, the same derivation as `fast`, WebAssembly SIMD kernels) */
+  wasm(net: WasmMlp, options: InnerOptions, capacity: number): MetaGradientFn;
   /** the autodiff path's meta-gradient (tfjs; loaded only when this is called) */
   autodiff(layout: ParamLayout, options: InnerOptions): MetaGradientFn;
 }
@@ -62,6 +65,7 @@ export const ALGORITHM = {
     summary: 'MAML, second order (Finn et al. 2017)',
     leakApplies: true,
     fast: (net, options, capacity) => maml.createMetaGradient(net, { ...options, firstOrder: false }, capacity),
+    wasm: (net, options, capacity) => maml.createWasmMetaGradient(net, { ...options, firstOrder: false }, capacity),
     autodiff: (layout, options) => autodiffPath().autodiffMaml(layout, { ...options, firstOrder: false }),
   },
   fomaml: {
@@ -69,6 +73,7 @@ export const ALGORITHM = {
     summary: 'first-order MAML',
     leakApplies: true,
     fast: (net, options, capacity) => fomaml.createMetaGradient(net, options, capacity),
+    wasm: (net, options, capacity) => fomaml.createWasmMetaGradient(net, options, capacity),
     autodiff: (layout, options) => autodiffPath().autodiffMaml(layout, { ...options, firstOrder: true }),
   },
   transfer: {
@@ -79,6 +84,7 @@ export const ALGORITHM = {
     singleModel: true,
     metaLearner: false,
     fast: (net, options, capacity) => transfer.createMetaGradient(net, options, capacity),
+    wasm: (net, options, capacity) => transfer.createWasmMetaGradient(net, options, capacity),
     autodiff: (layout, options) => autodiffPath().autodiffTransfer(layout, options),
   },
   reptile: {
@@ -86,6 +92,7 @@ export const ALGORITHM = {
     summary: 'Reptile (Nichol et al. 2018)',
     defaultInnerSteps: 3,
     fast: (net, options, capacity) => reptile.createMetaGradient(net, options, capacity),
+    wasm: (net, options, capacity) => reptile.createWasmMetaGradient(net, options, capacity),
     autodiff: (layout, options) => autodiffPath().autodiffReptile(layout, options),
   },
   metasgd: {
@@ -93,6 +100,7 @@ export const ALGORITHM = {
     summary: 'Meta-SGD: MAML with a learned learning rate per weight (Li et al. 2017)',
     learnsRates: true,
     fast: (net, options, capacity) => metasgd.createMetaGradient(net, options, capacity),
+    wasm: (net, options, capacity) => metasgd.createWasmMetaGradient(net, options, capacity),
     autodiff: (layout, options) => autodiffPath().autodiffMetaSgd(layout, options),
   },
 } as const satisfies Record<string, Algorithm>;

@@ -7,6 +7,7 @@
  * Explained in notebook 08.
  */
 import { FastMlp } from '../model/fastMlp';
+import { WasmMlp } from '../model/wasmMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
 /** Reptile's update direction on the fast engine, (θ − φ)/(k·α), as a MetaGradientFn. */
@@ -25,5 +26,29 @@ export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity
     for (let j = 0; j < phi.length; j++) out[j] = (theta[j] - phi[j]) * scale;
     // reported loss: the query loss of the adapted weights (comparable with MAML's)
     return net.loss(phi, task.query.x, task.query.y, pass);
+  };
+}
+
+/** The same on the wasm engine. */
+export function createWasmMetaGradient(net: WasmMlp, options: InnerOptions, capacity = 64): MetaGradientFn {
+  const { innerSteps, innerLr } = options;
+  const pass = net.tape(capacity);
+  const thetaVec = net.vector(net.size);
+  const phi = net.vector(net.size);
+  const grad = net.vector(net.size);
+  const direction = net.vector(net.size);
+  const scale = 1 / (innerSteps * innerLr);
+  return (theta, task, out) => {
+    thetaVec.set(theta);
+    phi.set(theta);
+    net.setPoints(pass, task.support.x, task.support.y);
+    for (let i = 0; i < innerSteps; i++) {
+      net.lossAndGrad(phi, pass, grad);
+      net.sgdStep(phi, phi, innerLr, grad);
+    }
+    net.scaledDifference(direction, thetaVec, phi, scale);
+    out.set(direction.array);
+    net.setPoints(pass, task.query.x, task.query.y);
+    return net.loss(phi, pass);
   };
 }

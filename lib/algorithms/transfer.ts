@@ -5,10 +5,25 @@
  * Explained in notebooks 05 and 06 (why transfer learns the average).
  */
 import { FastMlp } from '../model/fastMlp';
+import { WasmMlp } from '../model/wasmMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
 /** Transfer learning's gradient on the fast engine: the support loss's gradient at θ (no adaptation). */
 export function createMetaGradient(net: FastMlp, _options: InnerOptions, capacity = 64): MetaGradientFn {
   const pass = net.workspace(capacity);
   return (theta, task, out) => net.lossAndGrad(theta, task.support.x, task.support.y, pass, out);
+}
+
+/** The same on the wasm engine. */
+export function createWasmMetaGradient(net: WasmMlp, _options: InnerOptions, capacity = 64): MetaGradientFn {
+  const pass = net.tape(capacity);
+  const thetaVec = net.vector(net.size);
+  const grad = net.vector(net.size);
+  return (theta, task, out) => {
+    thetaVec.set(theta);
+    net.setPoints(pass, task.support.x, task.support.y);
+    const loss = net.lossAndGrad(thetaVec, pass, grad);
+    out.set(grad.array);
+    return loss;
+  };
 }

@@ -13,9 +13,10 @@
  * Explained in notebook 03 (eval_sine_test, plot_sine_learning, diverged tasks).
  */
 import { FastMlp, Workspace } from '../model/fastMlp';
+import { WasmMlp, WasmTape, WasmVector } from '../model/wasmMlp';
 import { ParamLayout } from '../model/params';
 import { DataSet, SineTask } from '../tasks/sineTask';
-import { checkInt, checkPositive, fail } from '../core/validate';
+import { checkInt, checkOneOf, checkPositive, fail } from '../core/validate';
 
 /** The test MSE above which a task counts as diverged (see above: 400 times the worst fit of 0). */
 export const DIVERGED_MSE = 1e4;
@@ -32,7 +33,17 @@ export interface EvalOptions {
   record?: number[];
   /** SGD learning rate (the original: 0.01; 0.02 in one transfer plot) */
   lr: number;
+  /**
+   * which engine runs the SGD steps: `wasm` (default, faster) or `fast` (the readable
+   * TypeScript reference); they agree to ~1e-15 relative, not bit for bit
+   */
+  engine?: EvalEngine;
 }
+
+/** The engines evaluation can run on (tfjs's autodiff path is for explaining, not for bulk work). */
+export const EVAL_ENGINES = ['wasm', 'fast'] as const;
+/** An evaluation engine's name. */
+export type EvalEngine = (typeof EVAL_ENGINES)[number];
 
 /** The test MSE over tasks after one number of SGD steps: mean ± 95% CI, median, diverged tasks. */
 export interface StepSummary {
@@ -62,8 +73,13 @@ export interface EvalResult {
   summary: StepSummary[];
 }
 
+/** What adapts one model to one task and records its test MSE curve (see Adapter.curve). */
+interface CurveAdapter {
+  curve(init: Float64Array, task: SineTask, record: number[], lr: number, out: Float64Array): void;
+}
+
 /** A buffer of SGD state for one model, reused across tasks. */
-class Adapter {
+class Adapter implements CurveAdapter {
   readonly theta: Float64Array;
   readonly grad: Float64Array;
   readonly pass: Workspace;
@@ -93,6 +109,50 @@ class Adapter {
       out[next++] = mse;
       return true;
     });
+    // once diverged (support loss not finite, or test MSE above DIVERGED_MSE), it stays so
+    while (next < record.length) out[next++] = Infinity;
+  }
+}
+
+/** Adapter's curve on the wasm engine: the same steps, in the same order, on vectors in its memory. */
+class WasmAdapter implements CurveAdapter {
+  private readonly theta: WasmVector;
+  private readonly grad: WasmVector;
+  private readonly rates: WasmVector;
+  private readonly supportPass: WasmTape;
+  private readonly testPass: WasmTape;
+
+  constructor(private readonly net: WasmMlp, capacity: number) {
+    this.theta = net.vector(net.size);
+    this.grad = net.vector(net.size);
+    this.rates = net.vector(net.size);
+    this.supportPass = net.tape(capacity);
+    this.testPass = net.tape(capacity);
+  }
+
+  curve(init: Float64Array, task: SineTask, record: number[], lr: number, out: Float64Array): void {
+    const { net, theta, grad, rates, supportPass, testPass } = this;
+    const P = net.size;
+    const learnedRates = init.length === 2 * P;
+    theta.set(init.subarray(0, P));
+    if (learnedRates) rates.set(init.subarray(P));
+    const support = task.supportSet();
+    const test = task.testSet();
+    net.setPoints(supportPass, support.x, support.y);
+    net.setPoints(testPass, test.x, test.y);
+    let next = 0; // index into record
+    const steps = record[record.length - 1];
+    for (let k = 0; k <= steps; k++) {
+      if (k > 0) {
+        if (!Number.isFinite(net.lossAndGrad(theta, supportPass, grad))) break;
+        if (learnedRates) net.sgdStepRates(theta, theta, rates, grad);
+        else net.sgdStep(theta, theta, lr, grad);
+      }
+      if (record[next] !== k) continue;
+      const mse = net.loss(theta, testPass);
+      if (!(mse <= DIVERGED_MSE)) break; // also catches NaN
+      out[next++] = mse;
+    }
     // once diverged (support loss not finite, or test MSE above DIVERGED_MSE), it stays so
     while (next < record.length) out[next++] = Infinity;
   }
@@ -133,7 +193,7 @@ function checkEvalOptions(options: Partial<EvalOptions>): Required<EvalOptions> 
     if (i > 0 && k <= record[i - 1]) fail('record', record, 'steps in increasing order');
   });
   if (record[record.length - 1] !== steps) fail('record', record, `a list that ends at steps = ${steps}`);
-  return { steps, lr: checkPositive('lr', options.lr ?? 0.01), record: [...record] };
+  return { steps, lr: checkPositive('lr', options.lr ?? 0.01), record: [...record], engine: checkOneOf('engine', options.engine ?? 'wasm', EVAL_ENGINES) };
 }
 
 function capacityFor(tasks: SineTask[]): number {
@@ -180,7 +240,7 @@ export function checkEvaluation(replicas: Float64Array[], layout: ParamLayout, t
 export function adaptationCurves(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Required<EvalOptions>): Float64Array[] {
   const { record, lr } = options;
   const width = record.length;
-  const adapter = new Adapter(new FastMlp(layout), capacityFor(tasks));
+  const adapter: CurveAdapter = options.engine === 'fast' ? new Adapter(new FastMlp(layout), capacityFor(tasks)) : new WasmAdapter(new WasmMlp(layout), capacityFor(tasks));
   const curves = replicas.map(() => new Float64Array(tasks.length * width));
   for (let t = 0; t < tasks.length; t++) {
     for (let r = 0; r < replicas.length; r++) {
@@ -191,7 +251,7 @@ export function adaptationCurves(replicas: Float64Array[], layout: ParamLayout, 
 }
 
 /** Summaries from raw curves: replicas averaged per task, then mean ± CI over tasks per step. */
-export function summarizeCurves(curves: Float64Array[], taskCount: number, options: Required<EvalOptions>): EvalResult {
+export function summarizeCurves(curves: Float64Array[], taskCount: number, options: Pick<Required<EvalOptions>, 'record' | 'lr'>): EvalResult {
   const { record, lr } = options;
   const width = record.length;
   const perTask = Array.from({ length: width }, () => new Float64Array(taskCount));
@@ -228,7 +288,9 @@ export function evaluate(replicas: Float64Array[], layout: ParamLayout, tasks: S
 }
 
 /**
- * Predictions on the test points after each requested number of SGD steps (for fit plots).
+ * Predictions on the test points after each requested number of SGD steps (for fit plots), on
+ * the fast engine (a handful of tasks: speed does not matter; its MSEs equal an evaluation with
+ * `engine: 'fast'` bit for bit, the default wasm engine's to ~1e-15).
  *
  * @example
  *   const fit = fitPredictions(model.replicas[0], model.layout, oneSidedExample(), [0, 1, 10]);

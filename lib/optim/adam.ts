@@ -4,12 +4,15 @@
  * Explained in notebook 04 (the outer step).
  */
 import { checkPositive, fail } from '../core/validate';
+import type { WasmMlp, WasmVector } from '../model/wasmMlp';
 
 /** Adam with PyTorch's defaults (β1 0.9, β2 0.999, ε 1e-8) over a flat parameter vector, updated in place. */
 export class Adam {
   private readonly m: Float64Array;
   private readonly v: Float64Array;
   private t = 0;
+  /** with the wasm engine: the moments live in its memory and its kernel runs the step loop */
+  private wasm: { net: WasmMlp; theta: WasmVector; grad: WasmVector; m: WasmVector; v: WasmVector } | null = null;
 
   constructor(
     size: number,
@@ -23,17 +26,35 @@ export class Adam {
     this.v = new Float64Array(size);
   }
 
+  /**
+   * Run the step loop in a wasm engine's kernel (WasmMlp.adamStep: the same operations in the
+   * same order, so the same bits); the moments move to its memory.
+   */
+  useWasm(net: WasmMlp): this {
+    const size = this.m.length;
+    this.wasm = { net, theta: net.vector(size), grad: net.vector(size), m: net.vector(size), v: net.vector(size) };
+    this.wasm.m.set(this.m);
+    this.wasm.v.set(this.v);
+    return this;
+  }
+
+  private get moments(): { m: Float64Array; v: Float64Array } {
+    return this.wasm === null ? { m: this.m, v: this.v } : { m: this.wasm.m.array, v: this.wasm.v.array };
+  }
+
   /** The moments and step count, copied (for snapshots). */
   getState(): { m: Float64Array; v: Float64Array; t: number } {
-    return { m: this.m.slice(), v: this.v.slice(), t: this.t };
+    const { m, v } = this.moments;
+    return { m: m.slice(), v: v.slice(), t: this.t };
   }
 
   /** Continue from a state `getState()` returned. */
   setState(state: { m: Float64Array; v: Float64Array; t: number }): void {
     if (state.m.length !== this.m.length || state.v.length !== this.v.length) fail('adam state', state.m.length, `moments of length ${this.m.length}`);
     if (!Number.isInteger(state.t) || state.t < 0) fail('adam step', state.t, 'a non-negative integer');
-    this.m.set(state.m);
-    this.v.set(state.v);
+    const { m, v } = this.moments;
+    m.set(state.m);
+    v.set(state.v);
     this.t = state.t;
   }
 
@@ -45,6 +66,14 @@ export class Adam {
     const c2 = 1 - beta2 ** this.t;
     const stepSize = this.lr / c1;
     const sqrtC2 = Math.sqrt(c2);
+    if (this.wasm !== null) {
+      const w = this.wasm;
+      w.theta.set(theta);
+      w.grad.set(grad);
+      w.net.adamStep(w.theta, w.grad, w.m, w.v, { beta1, beta2, stepSize, sqrtC2, eps });
+      theta.set(w.theta.array);
+      return;
+    }
     for (let i = 0; i < theta.length; i++) {
       const g = grad[i];
       m[i] = beta1 * m[i] + (1 - beta1) * g;

@@ -1,0 +1,324 @@
+/**
+ * The wasm engine: the same MLP, gradient and Hessian-vector product as the fast engine
+ * (fastMlp.ts, the readable reference, whose header derives them), run by WebAssembly kernels
+ * with 128-bit SIMD in float64 (wasm/mlp.ts, AssemblyScript, compiled by scripts/build-wasm.ts
+ * into wasmKernelsGenerated.ts). Every vector the passes read or write lives in the
+ * module's linear memory: the algorithms allocate their parameter, gradient and direction
+ * vectors there (`net.vector(n)`), so a meta-gradient copies only θ in and the result out.
+ * Memory is laid out once, when vectors and tapes are made; nothing is allocated per call.
+ *
+ * Each WasmMlp owns one instance of the module (its own memory), so engines in different
+ * trainers or worker threads never share state. Float64 throughout, no fused multiply-add:
+ * the same inputs give the same bits everywhere (tested in the main thread and a worker).
+ *
+ * Not in a notebook: README "Engines" (the notebooks' numbers come from training runs that use it).
+ */
+import { ParamLayout } from './params';
+import { Layer, layersOf } from './fastMlp';
+import { MamlInputError } from '../core/validate';
+import { KERNELS_WASM_BASE64 } from './wasmKernelsGenerated';
+
+/** The part of a LinearMemory used here. */
+interface LinearMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/**
+ * The WebAssembly API, typed here: tslab compiles notebooks without the DOM library, whose
+ * declarations of WebAssembly.Module, Instance and Memory the tsconfig build has.
+ */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+interface Kernels {
+  readonly memory: LinearMemory;
+  forward(net: number, tape: number, theta: number, n: number): void;
+  loss(net: number, tape: number, theta: number, n: number): number;
+  lossAndGrad(net: number, tape: number, theta: number, n: number, grad: number): number;
+  hvp(net: number, tape: number, theta: number, v: number, n: number, out: number): void;
+  sgdStep(to: number, from: number, lr: number, g: number, len: number): void;
+  sgdStepRates(to: number, from: number, rates: number, g: number, len: number): void;
+  axpy(y: number, c: number, x: number, len: number): void;
+  subtract(y: number, x: number, len: number): void;
+  add(y: number, x: number, len: number): void;
+  multiply(out: number, p: number, q: number, len: number): void;
+  subtractProduct(y: number, p: number, q: number, len: number): void;
+  scaledDifference(out: number, p: number, q: number, c: number, len: number): void;
+  adamStep(theta: number, g: number, m: number, v: number, len: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, sqrtC2: number, eps: number): void;
+  matmulF64(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  matmulF32(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  heapBase(): number;
+}
+
+let compiled: object | null = null;
+
+/** The kernels' module, decoded and compiled once per thread. */
+function kernelModule(): object {
+  if (compiled === null) {
+    const text = atob(KERNELS_WASM_BASE64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    compiled = new wasmApi.Module(bytes);
+  }
+  return compiled;
+}
+
+const PAGE = 65536;
+
+/** A vector of doubles in an engine's memory: `ptr` is its byte address, `array` a view of it. */
+export class WasmVector {
+  private view: Float64Array | null = null;
+
+  constructor(private readonly memory: LinearMemory, readonly ptr: number, readonly length: number) {}
+
+  /** The vector as a Float64Array over the engine's memory (valid until the memory grows; re-read it after allocating). */
+  get array(): Float64Array {
+    if (this.view === null || this.view.buffer !== this.memory.buffer) this.view = new Float64Array(this.memory.buffer, this.ptr, this.length);
+    return this.view;
+  }
+
+  /** Copy values in (at most `length`). */
+  set(values: ArrayLike<number>, offset = 0): void {
+    this.array.set(values, offset);
+  }
+}
+
+/** The tape of one pass over up to `capacity` points (wasm's counterpart of fastMlp's Workspace). */
+export class WasmTape {
+  n = 0;
+  /** as Workspace.filled: what the tape holds */
+  filled: 'nothing' | 'forward' | 'gradient' = 'nothing';
+  /** the θ vector the tape was recorded for */
+  theta: WasmVector | null = null;
+
+  constructor(
+    /** byte address of its table of buffer addresses */
+    readonly ptr: number,
+    readonly capacity: number,
+    /** the points' inputs (the input layer's activations) and targets */
+    readonly x: WasmVector,
+    readonly y: WasmVector,
+    /** the network's outputs after a pass */
+    readonly prediction: WasmVector,
+  ) {}
+}
+
+/**
+ * The MLP on flat float64 parameter vectors held in WebAssembly memory (layout: params.ts).
+ *
+ * @example
+ *   const net = new WasmMlp(paramLayout());
+ *   const theta = net.vector(net.size); theta.set(params);
+ *   const grad = net.vector(net.size);
+ *   const tape = net.tape(10);
+ *   net.setPoints(tape, support.x, support.y);
+ *   const loss = net.lossAndGrad(theta, tape, grad); // grad.array: the gradient
+ *   net.hvp(theta, v, tape, hv);                      // H(θ)·v of the same loss
+ */
+export class WasmMlp {
+  readonly sizes: number[];
+  readonly size: number;
+  readonly layers: Layer[];
+  private readonly k: Kernels;
+  private readonly memory: LinearMemory;
+  private top: number;
+  private readonly netPtr: number;
+
+  constructor(readonly layout: ParamLayout) {
+    this.sizes = layout.layerSizes;
+    this.size = layout.size;
+    this.layers = layersOf(layout);
+    this.k = new wasmApi.Instance(kernelModule(), {}).exports as unknown as Kernels;
+    this.memory = this.k.memory;
+    this.top = this.k.heapBase();
+    const words = [this.layers.length];
+    for (const layer of this.layers) words.push(layer.nIn, layer.nOut, layer.wOff, layer.bOff, this.reserve(layer.nIn * layer.nOut * 8));
+    this.netPtr = this.table(words);
+  }
+
+  /** Reserve `bytes` (16-byte aligned, zeroed), growing the memory if needed; returns the address. */
+  private reserve(bytes: number): number {
+    const at = (this.top + 15) & ~15;
+    this.top = at + bytes;
+    const missing = this.top - this.memory.buffer.byteLength;
+    if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE));
+    return at;
+  }
+
+  private table(words: number[]): number {
+    const ptr = this.reserve(words.length * 4);
+    new Uint32Array(this.memory.buffer, ptr, words.length).set(words);
+    return ptr;
+  }
+
+  /** A zeroed vector of `length` doubles in this engine's memory. */
+  vector(length: number): WasmVector {
+    return new WasmVector(this.memory, this.reserve(length * 8), length);
+  }
+
+  /** A tape for passes over up to `capacity` points. */
+  tape(capacity: number): WasmTape {
+    const buf = (width: number) => this.reserve(capacity * width * 8);
+    const y = this.vector(capacity);
+    // scratch lists of nonzero entries of a row (a layer's width) or a column (the points)
+    const longest = Math.max(capacity, ...this.sizes);
+    const words = [y.ptr, this.reserve(longest * 8), this.reserve(longest * 4), this.reserve(longest * 8)];
+    let x = 0;
+    let prediction = 0;
+    for (const layer of this.layers) {
+      const acts = buf(layer.nIn);
+      if (layer.index === 0) x = acts;
+      const pre = buf(layer.nOut);
+      if (!layer.relu) prediction = pre;
+      words.push(acts, pre, buf(layer.nOut), buf(layer.nIn), buf(layer.nOut), buf(layer.nOut));
+    }
+    return new WasmTape(this.table(words), capacity, new WasmVector(this.memory, x, capacity * this.sizes[0]), y, new WasmVector(this.memory, prediction, capacity));
+  }
+
+  /** Put the points (x, and y when given) on the tape for the next passes. */
+  setPoints(tape: WasmTape, x: ArrayLike<number>, y?: ArrayLike<number>): void {
+    const n = x.length / this.sizes[0];
+    if (n > tape.capacity) throw new MamlInputError(`${n} points exceed the workspace capacity ${tape.capacity}`, { option: 'x', value: n, expected: `at most ${tape.capacity} points` });
+    if (y !== undefined && y.length !== n) throw new MamlInputError(`${y.length} targets for ${n} points`, { option: 'y', value: y.length, expected: `${n} targets` });
+    tape.x.set(x);
+    if (y !== undefined) tape.y.set(y);
+    tape.n = n;
+    tape.filled = 'nothing';
+    tape.theta = null;
+  }
+
+  private checkTheta(theta: WasmVector): void {
+    if (theta.length < this.size) throw new MamlInputError(`θ has ${theta.length} entries`, { option: 'theta', value: theta.length, expected: `at least ${this.size}` });
+  }
+
+  /** Forward pass over the tape's points; returns the predictions (a view of the tape, length n). */
+  forward(theta: WasmVector, tape: WasmTape): Float64Array {
+    this.checkTheta(theta);
+    this.k.forward(this.netPtr, tape.ptr, theta.ptr, tape.n);
+    tape.filled = 'forward';
+    tape.theta = theta;
+    return tape.prediction.array.subarray(0, tape.n);
+  }
+
+  /** Mean squared error over the tape's points. */
+  loss(theta: WasmVector, tape: WasmTape): number {
+    this.checkTheta(theta);
+    const value = this.k.loss(this.netPtr, tape.ptr, theta.ptr, tape.n);
+    tape.filled = 'forward';
+    tape.theta = theta;
+    return value;
+  }
+
+  /** Loss over the tape's points and its gradient (all of `grad` written); keeps what hvp() needs. */
+  lossAndGrad(theta: WasmVector, tape: WasmTape, grad: WasmVector): number {
+    this.checkTheta(theta);
+    const value = this.k.lossAndGrad(this.netPtr, tape.ptr, theta.ptr, tape.n, grad.ptr);
+    tape.filled = 'gradient';
+    tape.theta = theta;
+    return value;
+  }
+
+  /** out = H(θ)·v for the loss of the last lossAndGrad() on this tape and this θ vector (refused otherwise). */
+  hvp(theta: WasmVector, v: WasmVector, tape: WasmTape, out: WasmVector): void {
+    if (tape.filled !== 'gradient' || tape.theta !== theta) {
+      const found = tape.filled === 'gradient' ? 'the gradient of another θ' : tape.filled === 'forward' ? 'a forward pass only' : 'nothing';
+      throw new MamlInputError(`hvp: the tape holds ${found}: expected the tape of lossAndGrad() on this θ, called just before`, {
+        option: 'tape', value: tape.filled, expected: 'the tape of the last lossAndGrad() on this θ',
+      });
+    }
+    this.k.hvp(this.netPtr, tape.ptr, theta.ptr, v.ptr, tape.n, out.ptr);
+  }
+
+  // Element-wise operations on vectors of this engine, over `length` entries (default: the first vector's).
+
+  /** to = from − lr · g */
+  sgdStep(to: WasmVector, from: WasmVector, lr: number, g: WasmVector, length = to.length): void {
+    this.k.sgdStep(to.ptr, from.ptr, lr, g.ptr, length);
+  }
+
+  /** to = from − rates ⊙ g */
+  sgdStepRates(to: WasmVector, from: WasmVector, rates: WasmVector, g: WasmVector, length = to.length): void {
+    this.k.sgdStepRates(to.ptr, from.ptr, rates.ptr, g.ptr, length);
+  }
+
+  /** y += c · x */
+  axpy(y: WasmVector, c: number, x: WasmVector, length = y.length): void {
+    this.k.axpy(y.ptr, c, x.ptr, length);
+  }
+
+  /** y −= x */
+  subtract(y: WasmVector, x: WasmVector, length = y.length): void {
+    this.k.subtract(y.ptr, x.ptr, length);
+  }
+
+  /** y += x */
+  add(y: WasmVector, x: WasmVector, length = y.length): void {
+    this.k.add(y.ptr, x.ptr, length);
+  }
+
+  /** out = p ⊙ q */
+  multiply(out: WasmVector, p: WasmVector, q: WasmVector, length = out.length): void {
+    this.k.multiply(out.ptr, p.ptr, q.ptr, length);
+  }
+
+  /** y −= p ⊙ q */
+  subtractProduct(y: WasmVector, p: WasmVector, q: WasmVector, length = y.length): void {
+    this.k.subtractProduct(y.ptr, p.ptr, q.ptr, length);
+  }
+
+  /** out = (p − q) · c */
+  scaledDifference(out: WasmVector, p: WasmVector, q: WasmVector, c: number, length = out.length): void {
+    this.k.scaledDifference(out.ptr, p.ptr, q.ptr, c, length);
+  }
+
+  /**
+   * One Adam step on vectors of this engine (see lib/optim/adam.ts, which calls it): the same
+   * operations in the same order as its TypeScript loop, so the same bits.
+   */
+  adamStep(theta: WasmVector, g: WasmVector, m: WasmVector, v: WasmVector, hyper: { beta1: number; beta2: number; stepSize: number; sqrtC2: number; eps: number }): void {
+    const { beta1, beta2, stepSize, sqrtC2, eps } = hyper;
+    this.k.adamStep(theta.ptr, g.ptr, m.ptr, v.ptr, theta.length, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, sqrtC2, eps);
+  }
+
+  /** `length` doubles of `v` from entry `from` on, as a vector of their own (e.g. the rates half of Meta-SGD's meta-parameters). */
+  slice(v: WasmVector, from: number, length = v.length - from): WasmVector {
+    if (from < 0 || from + length > v.length) throw new RangeError(`slice ${from}..${from + length} of a vector of ${v.length}`);
+    return new WasmVector(this.memory, v.ptr + from * 8, length);
+  }
+}
+
+/**
+ * The yardstick of the benchmark's "fraction of peak": GFLOP/s (2·m·k·n per product) of a tight
+ * WebAssembly SIMD matrix product C = A·B, A [m, k], B [k, n], in float64 (f64x2) or float32
+ * (f32x4), on this thread: the best of `rounds` timings of `reps` products each. Blocks of 2
+ * rows × 8 (float64) or 16 (float32) columns held in registers over the whole k loop.
+ *
+ * @example
+ *   matmulGflops('f64', 250, 40, 48); // ~what one core sustains on a meta-batch-sized product
+ */
+export function matmulGflops(precision: 'f64' | 'f32', m = 250, k = 40, n = 48, reps = 200, rounds = 7): number {
+  if (m % 2 !== 0 || n % 16 !== 0) throw new RangeError(`matmulGflops: m even and n a multiple of 16, got m = ${m}, n = ${n}`);
+  const k8 = new wasmApi.Instance(kernelModule(), {}).exports as unknown as Kernels;
+  const bytes = precision === 'f64' ? 8 : 4;
+  const base = (k8.heapBase() + 15) & ~15;
+  const a = base;
+  const b = a + m * k * bytes;
+  const c = b + k * n * bytes;
+  const end = c + m * n * bytes;
+  k8.memory.grow(Math.ceil(end / PAGE));
+  const fill = precision === 'f64' ? new Float64Array(k8.memory.buffer, a, m * k + k * n) : new Float32Array(k8.memory.buffer, a, m * k + k * n);
+  for (let i = 0; i < fill.length; i++) fill[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+  const run = precision === 'f64' ? k8.matmulF64 : k8.matmulF32;
+  for (let i = 0; i < reps; i++) run(a, b, c, m, k, n); // warm-up: compiled to machine code
+  let best = Infinity;
+  for (let round = 0; round < rounds; round++) {
+    const start = performance.now();
+    for (let i = 0; i < reps; i++) run(a, b, c, m, k, n);
+    best = Math.min(best, performance.now() - start);
+  }
+  return (2 * m * k * n * reps) / (best / 1000) / 1e9;
+}
