@@ -15,7 +15,7 @@ import { formatDuration, terminalProgress } from './training/progress';
 import { Rng, STREAM } from './tasks/rng';
 import { makeTaskPool, SineTask } from './tasks/sineTask';
 import { ALGORITHM, algorithmsWhere, ALGORITHMS, AlgoName } from './algorithms/registry';
-import { ENGINES, resolveTrainConfig, TrainConfig, TrainConfigInput, EngineName } from './training/train';
+import { DEFAULT_ENGINE, ENGINES, resolveTrainConfig, TrainConfig, TrainConfigInput, EngineName } from './training/train';
 import { trainWithSignals } from './runtime/snapshot';
 import { defaultWorkers, MAX_WORKERS } from './runtime/parallel';
 import { checkEvalLimits, checkTrainLimits, fail, LIMITS, MamlError, MamlInputError, oneLine, quote, subjectOf } from './core/validate';
@@ -66,7 +66,7 @@ const TRAIN: CommandSpec = {
     'inner-lr': { kind: 'real', positive: true, value: 'LR', help: 'inner SGD learning rate (default 0.01)' },
     'meta-lr': { kind: 'real', positive: true, value: 'LR', help: 'Adam learning rate (default 0.001)' },
     seed: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, value: 'N', help: 'training seed (default 0)' },
-    engine: { kind: 'choice', choices: ENGINES, help: 'fast (float64, default) or autodiff (tfjs)' },
+    engine: { kind: 'choice', choices: ENGINES, help: `wasm (float64 WebAssembly SIMD), fast (float64 TypeScript, the reference) or autodiff (tfjs, float32); default ${DEFAULT_ENGINE}` },
     'fresh-tasks': { kind: 'boolean', help: 'draw a new task for every meta-training task instead of a pool' },
     'support-size': { kind: 'int', min: 1, max: LIMITS.supportSize, value: 'K', limit: 'support points per task', help: 'K support points per task (default 10)' },
     'phase-max': { kind: 'real', positive: false, value: 'PHI', help: 'phases U(0, PHI) (default 6.283; the MAML paper: 3.14159)' },
@@ -99,6 +99,12 @@ const EVAL: CommandSpec = {
 };
 
 const COMMANDS: Record<string, CommandSpec> = { train: TRAIN, eval: EVAL };
+
+/** What `train` says about the engine it trains with (autodiff: the tfjs backend says it). */
+const ENGINE_NOTES: Record<Exclude<EngineName, 'autodiff'>, string> = {
+  wasm: 'wasm (hand-derived float64 gradients in WebAssembly SIMD kernels; --engine fast is the TypeScript reference)',
+  fast: 'fast (hand-derived float64 gradients in TypeScript, the reference; --engine wasm is faster)',
+};
 
 const HELP_FLAGS = new Set(['--help', '-h']);
 
@@ -278,7 +284,7 @@ async function trainCommand(args: string[], streams: CliStreams): Promise<void> 
     innerLr: opts['inner-lr'] as number | undefined,
     metaLr: opts['meta-lr'] as number | undefined,
     seed: opts.seed as number | undefined,
-    engine: (opts.engine ?? 'fast') as EngineName,
+    engine: (opts.engine ?? DEFAULT_ENGINE) as EngineName,
     freshTasks: opts['fresh-tasks'] === true,
     taskOptions: {
       ...(opts['support-size'] !== undefined ? { supportSize: opts['support-size'] as number } : {}),
@@ -297,12 +303,12 @@ async function trainCommand(args: string[], streams: CliStreams): Promise<void> 
   try {
     checkFreeSpace(out, checkpointSizeBound(config), 'checkpoint');
     if (config.engine === 'autodiff') {
-      // tfjs is loaded only for this engine: the fast engine needs none of it
+      // tfjs is loaded only for this engine: the others need none of it
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { initBackend } = require('./tfjs/backend') as typeof import('./tfjs/backend');
       await initBackend();
     } else {
-      streams.stderr.write('engine: fast (hand-derived float64 gradients; --engine autodiff uses tfjs)\n');
+      streams.stderr.write(`engine: ${ENGINE_NOTES[config.engine]}\n`);
     }
     const onProgress = terminalProgress(`train ${config.algo}`, streams.stderr as NodeJS.WriteStream);
     // snapshots, --resume, SIGINT/SIGTERM: lib/snapshot.ts
