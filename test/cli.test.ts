@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { run } from '../lib/cli';
+import { refused, runCli } from './cli-helpers';
 import { LIMITS, loadCheckpoint, StorageError, writeFileAtomic } from '../lib/index';
 
 const root = path.join(__dirname, '..');
@@ -19,27 +19,6 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-cli-'));
 function cli(args: string[], options: { uid?: number; gid?: number; timeout?: number } = {}) {
   const r = spawnSync(process.execPath, [path.join(root, 'bin', 'maml-sine.js'), ...args], { cwd: root, encoding: 'utf8', timeout: options.timeout ?? 60_000, ...options });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The same program in this process with fake streams: fast, for the many parser cases. */
-async function runCli(args: string[], isTTY = false) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s), isTTY } });
-  return { code, stdout, stderr };
-}
-
-/** Exit 2 with exactly one line on stderr, matching `pattern`, and nothing on stdout. */
-async function refused(args: string[], pattern: RegExp) {
-  const r = await runCli(args);
-  const what = `maml-sine ${args.join(' ')}: exit ${r.code}\n${r.stderr}`;
-  assert.equal(r.code, 2, what);
-  assert.match(r.stderr, pattern, what);
-  assert.match(r.stderr, /^maml-sine: [^\n]*\n$/, `one line: ${what}`);
-  assert.equal(r.stdout, '');
-  // eslint-disable-next-line no-control-regex
-  assert.doesNotMatch(r.stderr.slice(0, -1), /[\u0000-\u001f\u007f-\u009f]/, 'no raw control bytes');
-  return r;
 }
 
 const small = ['--algo', 'maml', '--epochs', '1', '--tasks', '20'];
