@@ -96,7 +96,8 @@ try:
                  "console.log('AFTER TRAINING');")
     result['long'] = [run(long_cell, interrupt_after=2.0, wait_for='MAML (second order)') for _ in range(3)]
     # a short config: interrupted, then run again to the end and compared with serial train()
-    short_cfg = "{ algo: 'maml' as const, tasks: 3000, epochs: 2, replicas: 2, seed: 5 }"
+    # on the fast engine: the wasm engine finishes this run before an interrupt a second in lands
+    short_cfg = "{ algo: 'maml' as const, tasks: 3000, epochs: 2, replicas: 2, seed: 5, engine: 'fast' as const }"
     short_cell = (f"const SHORT = await ms.trainOrLoad({short_cfg}, progressBar('short MAML'));\n"
                   "console.log('AFTER TRAINING', SHORT.cached ? 'cached' : 'trained');")
     result['short'] = [run(short_cell, interrupt_after=1.0, wait_for='short MAML'), run(short_cell)]

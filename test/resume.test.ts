@@ -140,7 +140,8 @@ test('an unusable snapshot is refused with one line naming the file and the reas
 
 // ---- the command line, as separate processes ----
 
-const ARGS = ['train', '--algo', 'maml', '--tasks', '1500', '--epochs', '2', '--replicas', '3', '--meta-batch', '2', '--seed', '3'];
+// on the fast engine: the wasm engine finishes this run before the kills below land
+const ARGS = ['train', '--algo', 'maml', '--tasks', '1500', '--epochs', '2', '--replicas', '3', '--meta-batch', '2', '--seed', '3', '--engine', 'fast'];
 
 function runCli(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -201,7 +202,7 @@ test('CLI: kill -9 at random times (snapshots every 20 ms), resumed each time, e
         continue;
       }
       kills++;
-      if (fs.existsSync(snap)) progressAtKill.push(readSnapshot(snap, resolveTrainConfig({ algo: 'maml', tasks: 1500, epochs: 2, replicas: 3, metaBatchSize: 2, seed: 3 })).done);
+      if (fs.existsSync(snap)) progressAtKill.push(readSnapshot(snap, resolveTrainConfig({ algo: 'maml', tasks: 1500, epochs: 2, replicas: 3, metaBatchSize: 2, seed: 3, engine: 'fast' })).done);
     } else {
       assert.equal(r.code, 0, r.stderr);
       finished = true;
@@ -229,7 +230,7 @@ test('CLI: killed during a snapshot write (halfway through its bytes), the previ
     const left = fs.readdirSync(dir);
     // the half-written bytes went to a temp file, never to the snapshot itself
     if (n === '1') assert.ok(!fs.existsSync(snapshotPath(out)), `no snapshot before the first complete write: ${left}`);
-    else readSnapshot(snapshotPath(out), resolveTrainConfig({ algo: 'maml', tasks: 1500, epochs: 2, replicas: 3, metaBatchSize: 2, seed: 3 }));
+    else readSnapshot(snapshotPath(out), resolveTrainConfig({ algo: 'maml', tasks: 1500, epochs: 2, replicas: 3, metaBatchSize: 2, seed: 3, engine: 'fast' }));
     const resumed = runCli([...ARGS, '--out', out, '--resume']);
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.match(resumed.stderr, n === '1' ? /no snapshot at .*starting from the beginning/ : /resuming from .*tasks done/);
@@ -271,7 +272,7 @@ test('CLI: stopped on the main thread (--workers 1), resumed on two worker threa
 
 test('CLI: a snapshot is never overwritten unasked, and a mismatched one is refused (exit 2, one line)', () => {
   const out = path.join(tmpdir(), 'm.json');
-  const config = resolveTrainConfig({ algo: 'maml', tasks: 1500, epochs: 2, replicas: 3, metaBatchSize: 2, seed: 3 });
+  const config = resolveTrainConfig({ algo: 'maml', tasks: 1500, epochs: 2, replicas: 3, metaBatchSize: 2, seed: 3, engine: 'fast' });
   writeSnapshot(snapshotPath(out), config, stopAt(config, 10));
   const without = runCli([...ARGS, '--out', out]);
   assert.equal(without.status, 2);
