@@ -101,16 +101,9 @@ class Adapter implements CurveAdapter {
     const lrs = init.length === 2 * P ? init.subarray(P) : null;
     theta.set(init.subarray(0, P));
     const test = task.testSet();
-    let next = 0; // index into record
-    sgdAdapt(net, pass, theta, grad, task.supportSet(), lr, lrs, record[record.length - 1], true, (k) => {
-      if (record[next] !== k) return true;
-      const mse = net.loss(theta, test.x, test.y, pass);
-      if (!(mse <= DIVERGED_MSE)) return false; // also catches NaN
-      out[next++] = mse;
-      return true;
-    });
-    // once diverged (support loss not finite, or test MSE above DIVERGED_MSE), it stays so
-    while (next < record.length) out[next++] = Infinity;
+    const support = task.supportSet();
+    recordCurve(record, out, () => net.loss(theta, test.x, test.y, pass), (steps, at) =>
+      sgdAdapt(net, pass, theta, grad, support, lr, lrs, steps, true, at));
   }
 }
 
@@ -140,22 +133,36 @@ class WasmAdapter implements CurveAdapter {
     const test = task.testSet();
     net.setPoints(supportPass, support.x, support.y);
     net.setPoints(testPass, test.x, test.y);
-    let next = 0; // index into record
-    const steps = record[record.length - 1];
-    for (let k = 0; k <= steps; k++) {
-      if (k > 0) {
-        if (!Number.isFinite(net.lossAndGrad(theta, supportPass, grad))) break;
-        if (learnedRates) net.sgdStepRates(theta, theta, rates, grad);
-        else net.sgdStep(theta, theta, lr, grad);
+    recordCurve(record, out, () => net.loss(theta, testPass), (steps, at) => {
+      for (let k = 0; k <= steps; k++) {
+        if (k > 0) {
+          if (!Number.isFinite(net.lossAndGrad(theta, supportPass, grad))) return;
+          if (learnedRates) net.sgdStepRates(theta, theta, rates, grad);
+          else net.sgdStep(theta, theta, lr, grad);
+        }
+        if (!at(k)) return;
       }
-      if (record[next] !== k) continue;
-      const mse = net.loss(theta, testPass);
-      if (!(mse <= DIVERGED_MSE)) break; // also catches NaN
-      out[next++] = mse;
-    }
-    // once diverged (support loss not finite, or test MSE above DIVERGED_MSE), it stays so
-    while (next < record.length) out[next++] = Infinity;
+    });
   }
+}
+
+/**
+ * One adaptation curve, whichever engine adapts: `adapt(steps, at)` runs the SGD steps and
+ * calls `at(k)` after step k (the fast engine through sgdAdapt, the wasm engine through its own
+ * loop); at the steps in `record` the test MSE is written to `out`, and once the adaptation
+ * stops (support loss not finite) or the test MSE leaves [0, DIVERGED_MSE] (NaN too), the
+ * remaining entries are Infinity: a diverged task stays diverged.
+ */
+function recordCurve(record: number[], out: Float64Array, testMse: () => number, adapt: (steps: number, at: (k: number) => boolean) => void): void {
+  let next = 0; // index into record
+  adapt(record[record.length - 1], (k) => {
+    if (record[next] !== k) return true;
+    const mse = testMse();
+    if (!(mse <= DIVERGED_MSE)) return false; // also catches NaN
+    out[next++] = mse;
+    return true;
+  });
+  while (next < record.length) out[next++] = Infinity;
 }
 
 /**
