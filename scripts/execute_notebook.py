@@ -6,6 +6,7 @@ usage: execute_notebook.py IN.ipynb OUT.ipynb
 tslab reports a failing cell without an error name or message (it writes the error to the
 cell's stderr stream), so on failure this prints the cell and everything it wrote, then exits 1.
 """
+import os
 import sys
 import time
 
@@ -35,7 +36,14 @@ def main(src, dst):
         sys.exit(1)
     nb.metadata['maml_sine'] = {'executed_seconds': round(time.time() - start, 1)}
     NotebookNotary().sign(nb)
-    nbformat.write(nb, dst)
+    # atomic: a run stopped here (Ctrl-C, a full disk) leaves the previous copy whole
+    tmp = f'{dst}.{os.getpid()}.tmp'
+    try:
+        nbformat.write(nb, tmp)
+        os.replace(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     print(f'{src}: {time.time() - start:.1f}s', file=sys.stderr)
 
 

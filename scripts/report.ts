@@ -1,14 +1,18 @@
 /**
  * npm run report: execute every notebook, sign the executed copies and export them as HTML.
  *
- *   npm run report [-- --out DIR] [-- --only 01,04]
+ *   npm run report [-- --out DIR] [-- --only 01,04] [-- --jobs N]
  *
+ * --notebooks DIR: run the NN-*.ipynb of another folder (the tests' failing notebooks).
+ * --jobs: notebooks executed at once (default 2, or 1 on one core). Notebook 9 starts first and
+ * runs beside the others; a notebook that loads models another one trains waits for it.
  * Installs the tslab Jupyter kernel for this project when it is missing, runs each notebook
  * from a fresh kernel (notebooks/NN-*.ipynb -> DIR/NN-*.ipynb, signed so the classic notebook
  * shows its charts), exports DIR/NN-*.html with an offline template, and writes DIR/index.html.
  * A failing cell stops the run with the cell and its error, and exit code 1.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { currentScale, projectRoot } from '../lib/experiment/experiment';
@@ -29,15 +33,20 @@ function run(cmd: string, args: string[], what: string): string {
   return r.stdout;
 }
 
-/** Like run(), without waiting: the HTML export of one notebook overlaps the next one's execution. */
+/** The processes running now (notebook executions, HTML exports). */
+const running = new Set<ChildProcess>();
+
+/** Like run(), without waiting: notebooks run side by side and each HTML export overlaps the next execution. */
 function runInBackground(cmd: string, args: string[], what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    running.add(child);
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('error', reject);
     child.on('close', (code) => {
+      running.delete(child);
       if (code === 0) resolve();
       else {
         process.stderr.write(output);
@@ -45,6 +54,62 @@ function runInBackground(cmd: string, args: string[], what: string): Promise<voi
       }
     });
   });
+}
+
+/**
+ * Notebooks that load models another notebook trains (the same recipe, in the same checkpoint
+ * folder): each starts after those, so that one trains and the others load. Only an order, for
+ * speed: a notebook run on its own trains whatever it does not find.
+ */
+const LOADS_FROM: Record<string, string[]> = {
+  '05': ['04'], // MAML
+  '06': ['05'], // transfer
+  '07': ['04'], // MAML
+  '08': ['04', '07'], // MAML, first-order MAML
+  '10': ['04', '05', '07'], // MAML and first-order MAML with and without the leak, transfer
+  '11': ['04', '05', '07', '08'], // every recipe model
+};
+/** Started first: notebook 9 trains the longest and shares no model, so it runs beside the others. */
+const FIRST = ['09'];
+
+/**
+ * Run `execute` for every notebook, `jobs` at a time, each after the notebooks it loads from
+ * (LOADS_FROM, among those selected). On the first failure the other notebooks are interrupted
+ * (SIGINT: nbclient shuts their kernels down) and the failure is thrown once they have stopped.
+ */
+async function runNotebooks(notebooks: string[], jobs: number, execute: (file: string) => Promise<void>): Promise<void> {
+  const key = (file: string) => file.slice(0, 2);
+  const selected = new Set(notebooks.map(key));
+  const queue = [...notebooks].sort((a, b) => Number(!FIRST.includes(key(a))) - Number(!FIRST.includes(key(b))) || a.localeCompare(b));
+  const finished = new Set<string>();
+  let failure: Error | null = null;
+  const ready = (file: string) => (LOADS_FROM[key(file)] ?? []).every((k) => !selected.has(k) || finished.has(k));
+  await new Promise<void>((resolve) => {
+    let active = 0;
+    const next = (): void => {
+      while (failure === null && active < jobs) {
+        const i = queue.findIndex(ready);
+        if (i < 0) break;
+        const [file] = queue.splice(i, 1);
+        active++;
+        execute(file).then(
+          () => finished.add(key(file)),
+          (err: Error) => {
+            if (failure === null) {
+              failure = err;
+              for (const child of running) child.kill('SIGINT');
+            }
+          },
+        ).finally(() => {
+          active--;
+          next();
+        });
+      }
+      if (active === 0) resolve();
+    };
+    next();
+  });
+  if (failure !== null) throw failure;
 }
 
 function checkPrerequisites(): void {
@@ -77,22 +142,32 @@ function notebookTitle(file: string): string {
   return (source.match(/^#\s+(.*)$/m)?.[1] ?? path.basename(file)).trim();
 }
 
-function parseArgs(argv: string[]): { out: string; only: string[] | null } {
+/** Bad arguments: one line, exit code 2, before anything runs. */
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): { out: string; only: string[] | null; jobs: number; notebookDir: string } {
   let out = path.join(root, 'reports');
+  let notebookDir = path.join(root, 'notebooks');
   let only: string[] | null = null;
+  let jobs = Math.min(2, os.availableParallelism());
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--out') out = path.resolve(argv[++i] ?? '');
+    else if (argv[i] === '--notebooks') notebookDir = path.resolve(argv[++i] ?? '');
     else if (argv[i] === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
-    else throw new Error(`unknown argument ${JSON.stringify(argv[i])}: expected --out DIR or --only 01,02`);
+    else if (argv[i] === '--jobs') {
+      const text = argv[++i] ?? '';
+      jobs = Number(text);
+      if (!/^[1-9][0-9]*$/.test(text)) throw new UsageError(`--jobs ${JSON.stringify(text)}: expected a whole number of notebooks to run at once, 1 or more`);
+    } else throw new UsageError(`unknown argument ${JSON.stringify(argv[i])}: expected --out DIR, --only 01,02, --jobs N or --notebooks DIR`);
   }
-  return { out, only };
+  return { out, only, jobs, notebookDir };
 }
 
 async function main(): Promise<void> {
-  const { out, only } = parseArgs(process.argv.slice(2));
+  const { out, only, jobs, notebookDir } = parseArgs(process.argv.slice(2));
   const scale = currentScale();
   const notebooks = fs
-    .readdirSync(path.join(root, 'notebooks'))
+    .readdirSync(notebookDir)
     .filter((f) => /^\d\d-.*\.ipynb$/.test(f) && (only === null || only.includes(f.slice(0, 2))))
     .sort();
   if (notebooks.length === 0) {
@@ -106,20 +181,23 @@ async function main(): Promise<void> {
   const start = Date.now();
   const done: { file: string; title: string; seconds: number }[] = [];
   const exports: Promise<void>[] = [];
-  for (const file of notebooks) {
+  await runNotebooks(notebooks, jobs, async (file) => {
     const t0 = Date.now();
-    const src = path.join(root, 'notebooks', file);
+    const src = path.join(notebookDir, file);
     const executed = path.join(out, file);
     console.error(`report: executing ${file} (scale ${scale.name})`);
-    run(PYTHON, [path.join(root, 'scripts', 'execute_notebook.py'), src, executed], `executing ${file}`);
+    await runInBackground(PYTHON, [path.join(root, 'scripts', 'execute_notebook.py'), src, executed], `executing ${file}`);
     done.push({ file, title: notebookTitle(src), seconds: (Date.now() - t0) / 1000 });
+    console.error(`report: ${file} executed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    // the export overlaps the next notebook's execution
     const exported = runInBackground(PYTHON, ['-m', 'nbconvert', '--to', 'html', '--template', 'maml-sine',
       `--TemplateExporter.extra_template_basedirs=${path.join(root, 'scripts', 'nbconvert')}`,
       '--output-dir', out, executed], `exporting ${file} to HTML`);
     exported.catch(() => {}); // reported by Promise.all below, after the notebooks ran
     exports.push(exported);
-  }
+  });
   await Promise.all(exports);
+  done.sort((a, b) => a.file.localeCompare(b.file));
   // the live chart, from the checkpoints the notebooks just trained or loaded
   const playground = only === null || only.includes('11') ? await writePlaygroundReport(out, scale) : null;
   const seconds = (Date.now() - start) / 1000;
@@ -139,5 +217,5 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   console.error(`report: ${(err as Error).message}`);
-  process.exit(1);
+  process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -15,7 +15,7 @@ import * as maml from './maml';
 import * as metasgd from './metasgd';
 import * as reptile from './reptile';
 import * as transfer from './transfer';
-import { InnerOptions, MetaGradientFn } from './types';
+import { AutodiffFactories, InnerOptions, MetaGradientFn } from './types';
 
 /** What the library knows about one algorithm. */
 export interface Algorithm {
@@ -44,9 +44,9 @@ export interface Algorithm {
 }
 
 /** The autodiff module, loaded on first use: tfjs costs ~100 MB and seconds to load. */
-function autodiffPath(): typeof import('../tfjs/autodiff') {
+function autodiffPath(): AutodiffFactories {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('../tfjs/autodiff') as typeof import('../tfjs/autodiff');
+  return require('../tfjs/autodiff') as AutodiffFactories;
 }
 
 const defaults = { defaultEpochs: 4, defaultInnerSteps: 1, usesQuery: true, leakApplies: false, learnsRates: false, singleModel: false, metaLearner: true };

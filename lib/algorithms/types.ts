@@ -4,6 +4,7 @@
  *
  * Explained in notebook 04 (what one task contributes to a meta-step).
  */
+import type { ParamLayout } from '../model/params';
 import { DataSet } from '../tasks/sineTask';
 
 /** What one task contributes to a meta-step: its K support points and fresh query points. */
@@ -28,3 +29,16 @@ export interface InnerOptions {
  * the task's loss after adaptation (the query loss; for transfer, the support loss).
  */
 export type MetaGradientFn = (theta: Float64Array, task: TaskData, out: Float64Array) => number;
+
+/**
+ * The meta-gradient factories of the autodiff path (lib/tfjs/autodiff.ts, which checks that it
+ * satisfies this). Declared here, not read with `typeof import('../tfjs/autodiff')`: that would put
+ * tfjs's type declarations into every program that imports the registry, and tslab type-checks
+ * a notebook's whole import graph when the notebook starts (about 2 s more per notebook).
+ */
+export interface AutodiffFactories {
+  autodiffMaml(layout: ParamLayout, options: InnerOptions & { firstOrder: boolean }): MetaGradientFn;
+  autodiffTransfer(layout: ParamLayout, options: InnerOptions): MetaGradientFn;
+  autodiffReptile(layout: ParamLayout, options: InnerOptions): MetaGradientFn;
+  autodiffMetaSgd(layout: ParamLayout, options: InnerOptions): MetaGradientFn;
+}

@@ -4,12 +4,26 @@
  *
  * Used by notebooks 03-11 for their tables.
  */
-import type { DataFrame } from 'danfojs-node';
 import { atStep, EvalResult } from '../evaluation/evaluate';
 import { escapeHtml, showTable } from './display';
 
+/**
+ * The part of a danfo DataFrame that these helpers read and the notebooks call. Declared here,
+ * not imported from danfojs-node: danfo's type declarations (and tfjs's, which they include)
+ * would be type-checked by tslab in every notebook at start-up, about 2 s each. The objects
+ * are real danfo DataFrames (test/tables.test.ts checks that danfo's type still fits this one);
+ * for the rest of danfo's API, `import * as dfd from 'danfojs-node'` in a notebook.
+ */
+export interface DataFrame {
+  readonly columns: string[];
+  readonly index: (string | number)[];
+  readonly values: unknown[] | unknown[][];
+  readonly shape: number[];
+  print(): void;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const danfo = (): typeof import('danfojs-node') => require('danfojs-node');
+const danfo = (): { DataFrame: new (rows: Record<string, unknown>[]) => DataFrame } => require('danfojs-node');
 
 /** A table cell as text: integers as they are, other numbers with `digits` decimals. */
 export function formatCell(value: unknown, digits = 3): string {

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ParamLayout } from '../model/params';
 import { DataSet } from '../tasks/sineTask';
-import { InnerOptions, MetaGradientFn, TaskData } from '../algorithms/types';
+import { AutodiffFactories, InnerOptions, MetaGradientFn, TaskData } from '../algorithms/types';
 import { AlgoName, ALGORITHM } from '../algorithms/registry';
 
 export { initBackend, BACKENDS } from './backend';
@@ -201,6 +201,9 @@ export function autodiffMetaSgd(layout: ParamLayout, options: InnerOptions): Met
     return value.dataSync()[0];
   });
 }
+
+// the registry loads this module on first use and types it by this interface (see AutodiffFactories)
+({ autodiffMaml, autodiffTransfer, autodiffReptile, autodiffMetaSgd }) satisfies AutodiffFactories;
 
 /** The autodiff path behind the same MetaGradientFn interface as the fast engine (see the registry). */
 export function createAutodiffMetaGradient(layout: ParamLayout, algo: AlgoName, options: InnerOptions): MetaGradientFn {

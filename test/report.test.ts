@@ -1,0 +1,67 @@
+/**
+ * npm run report (scripts/report.ts) with notebooks side by side: bad arguments are refused
+ * before anything runs, and a failing cell stops the whole run quickly, naming the cell, without
+ * leaving the other notebook's kernel running or a half-written executed copy behind.
+ * (The real notebooks are run by test/notebooks.test.ts.)
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.join(__dirname, '..');
+
+function report(args: string[]) {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'report.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 150_000, killSignal: 'SIGKILL' });
+  return { ...r, seconds: (Date.now() - t0) / 1000 };
+}
+
+function notebook(cells: string[]): string {
+  return JSON.stringify({
+    cells: cells.map((source) => ({ cell_type: 'code', metadata: {}, source, outputs: [], execution_count: null })),
+    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+    nbformat: 4, nbformat_minor: 5,
+  });
+}
+
+/** The processes whose working directory is `dir` (a tslab kernel runs in its notebook's folder). */
+function processesIn(dir: string): number[] {
+  const real = fs.realpathSync(dir);
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try { return fs.readlinkSync(`/proc/${p}/cwd`) === real; } catch { return false; }
+  }).map(Number);
+}
+
+test('bad arguments: one line naming the value, exit code 2, nothing written', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-report-args-'));
+  for (const [args, message] of [
+    [['--jobs', '0'], /^report: --jobs "0": expected a whole number of notebooks to run at once, 1 or more\n$/],
+    [['--jobs', '1.5'], /^report: --jobs "1\.5": expected a whole number/],
+    [['--frobnicate'], /^report: unknown argument "--frobnicate": expected --out DIR, --only 01,02, --jobs N or --notebooks DIR\n$/],
+  ] as const) {
+    const r = report([...args, '--out', path.join(out, 'reports')]);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.ok(!fs.existsSync(path.join(out, 'reports')), 'nothing written');
+  }
+});
+
+test('a failing cell stops the run: the other notebook is interrupted, its kernel shut down, the cell named, exit 1', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-report-fail-'));
+  const out = path.join(dir, 'reports');
+  // 01 runs for two minutes unless stopped; 02 fails after a few seconds
+  fs.writeFileSync(path.join(dir, '01-slow.ipynb'), notebook(['await new Promise((r) => setTimeout(r, 120_000));']));
+  fs.writeFileSync(path.join(dir, '02-fails.ipynb'), notebook(['const wave = 1;', 'await new Promise((r) => setTimeout(r, 3000));\nthrow new Error(`planted failure ${wave}`);']));
+  const r = report(['--notebooks', dir, '--out', out, '--jobs', '2']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /planted failure 1/, 'the error is shown');
+  assert.match(r.stderr, /throw new Error\(`planted failure/, 'the failing cell is shown');
+  assert.match(r.stderr, /report: executing 02-fails\.ipynb failed/);
+  assert.ok(r.seconds < 90, `stopped early (${r.seconds.toFixed(0)} s), not after the slow notebook's 120 s`);
+  assert.ok(!fs.existsSync(path.join(out, '01-slow.ipynb')) && !fs.existsSync(path.join(out, '02-fails.ipynb')), 'no executed copy of an unfinished notebook');
+  assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+  assert.deepEqual(processesIn(dir), [], 'no kernel left running in the notebooks\' folder');
+});
