@@ -36,7 +36,7 @@ const equivalentsFile = path.join(root, 'test', 'mutation-equivalent.json');
  */
 const MODULES: Record<string, { mutate: string[]; tests?: string[] }> = {
   evaluate: { mutate: ['lib/**/evaluate.ts'] },
-  train: { mutate: ['lib/**/train.ts'], tests: ['test/train-loop.test.ts', 'test/replay.test.ts', 'test/train-config.test.ts', 'test/validation.test.ts', 'test/cli-values.test.ts', 'test/golden.test.ts'] },
+  train: { mutate: ['lib/**/train.ts'], tests: ['test/train-loop.test.ts', 'test/engine-choice.test.ts', 'test/replay.test.ts', 'test/train-config.test.ts', 'test/validation.test.ts', 'test/cli-values.test.ts', 'test/golden.test.ts'] },
   adam: { mutate: ['lib/**/adam.ts'], tests: ['test/adam.test.ts', 'test/replay.test.ts', 'test/golden.test.ts'] },
   fastMlp: { mutate: ['lib/**/fastMlp.ts'], tests: ['test/fast-engine.test.ts'] },
   // wasm-engine.test.ts last: it is the only file that reaches the wasm factories, and the slowest
