@@ -66,7 +66,7 @@ const TRAIN: CommandSpec = {
     'inner-lr': { kind: 'real', positive: true, value: 'LR', help: 'inner SGD learning rate (default 0.01)' },
     'meta-lr': { kind: 'real', positive: true, value: 'LR', help: 'Adam learning rate (default 0.001)' },
     seed: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, value: 'N', help: 'training seed (default 0)' },
-    engine: { kind: 'choice', choices: ENGINES, help: `wasm (float64 WebAssembly SIMD), fast (float64 TypeScript, the reference) or autodiff (tfjs, float32); default ${DEFAULT_ENGINE}` },
+    engine: { kind: 'choice', choices: ENGINES, help: `wasm (float64 WebAssembly SIMD), wasm-f32 (the same in float32, faster; θ and Adam stay float64), fast (float64 TypeScript, the reference) or autodiff (tfjs, float32); default ${DEFAULT_ENGINE}` },
     'fresh-tasks': { kind: 'boolean', help: 'draw a new task for every meta-training task instead of a pool' },
     'support-size': { kind: 'int', min: 1, max: LIMITS.supportSize, value: 'K', limit: 'support points per task', help: 'K support points per task (default 10)' },
     'phase-max': { kind: 'real', positive: false, value: 'PHI', help: 'phases U(0, PHI) (default 6.283; the MAML paper: 3.14159)' },
@@ -103,6 +103,7 @@ const COMMANDS: Record<string, CommandSpec> = { train: TRAIN, eval: EVAL };
 /** What `train` says about the engine it trains with (autodiff: the tfjs backend says it). */
 const ENGINE_NOTES: Record<Exclude<EngineName, 'autodiff'>, string> = {
   wasm: 'wasm (hand-derived float64 gradients in WebAssembly SIMD kernels; --engine fast is the TypeScript reference)',
+  'wasm-f32': 'wasm-f32 (hand-derived gradients in float32 WebAssembly SIMD kernels, weights and Adam in float64; --engine wasm is the float64 kernels)',
   fast: 'fast (hand-derived float64 gradients in TypeScript, the reference; --engine wasm is faster)',
 };
 

@@ -2,12 +2,18 @@
 // Built by scripts/build-wasm.ts (npm run build:wasm, run by npm ci's postinstall) into
 // lib/model/wasmKernelsGenerated.ts. Not part of the TypeScript build: it is compiled by asc.
 //
-// The same mathematics as lib/model/fastMlp.ts (read that file for the derivation), float64,
-// with 128-bit SIMD (f64x2) inner loops. Nothing is allocated here: every buffer is a region of
-// linear memory that the TypeScript side reserved once, described by two tables of u32 words:
+// The same mathematics as lib/model/fastMlp.ts (read that file for the derivation), with
+// 128-bit SIMD inner loops, in one of two precisions. `Real` and the vector operations (vsplat,
+// vadd, vsub, vmul, vgt, hsum, transposeBlock) come from a prelude that scripts/build-wasm.ts
+// passes to asc as a library (`--lib`: its exports are globals here): wasm/real-f64.ts (f64,
+// f64x2: the wasm engine) or wasm/real-f32.ts (f32, f32x4: the wasm-f32 engine). Loops run over
+// blocks of four vectors, then single vectors, then scalars for the last < LANES entries. Adam's
+// step and the benchmark's matrix products are float64 (and float32) in both builds, whatever
+// Real is. Nothing is allocated here: every buffer is a region of linear memory that the
+// TypeScript side reserved once, described by two tables of u32 words:
 //
 //   net table:  [L, then per layer l: nIn, nOut, wOff, bOff, wtPtr]
-//               (wOff, bOff: offsets in doubles inside θ; wtPtr: bytes of a [nIn, nOut] scratch
+//               (wOff, bOff: offsets in reals inside θ; wtPtr: bytes of a [nIn, nOut] scratch
 //               that receives Wᵀ for the forward pass)
 //   tape table: [yPtr, vals, idx, vals2, then per layer l: acts, pre, dz, rActs, rPre, rDz]
 //               (byte addresses; vals/idx: scratch lists of nonzero entries, as long as the
@@ -25,6 +31,12 @@ const NET_HEAD: usize = 1;
 const NET_WORDS: usize = 5;
 const TAPE_HEAD: usize = 4;
 const TAPE_WORDS: usize = 6;
+/** log2 of a real's bytes: an index << SHIFT is a byte offset. */
+const SHIFT: usize = alignof<Real>();
+/** Reals in one 128-bit vector. */
+const LANES: usize = 16 / sizeof<Real>();
+/** Reals in a block of four vectors, the widest step of the row loops. */
+const BLOCK: usize = 4 * LANES;
 
 @inline function word(table: usize, k: usize): usize {
   return <usize>load<u32>(table + (k << 2));
@@ -35,89 +47,86 @@ const TAPE_WORDS: usize = 6;
 @inline function tapeWord(tape: usize, l: usize, k: usize): usize {
   return word(tape, TAPE_HEAD + l * TAPE_WORDS + k);
 }
-@inline function f(ptr: usize, i: usize): f64 {
-  return load<f64>(ptr + (i << 3));
+@inline function f(ptr: usize, i: usize): Real {
+  return load<Real>(ptr + (i << SHIFT));
 }
-@inline function setF(ptr: usize, i: usize, v: f64): void {
-  store<f64>(ptr + (i << 3), v);
+@inline function setF(ptr: usize, i: usize, v: Real): void {
+  store<Real>(ptr + (i << SHIFT), v);
 }
 @inline function vec(ptr: usize, i: usize): v128 {
-  return v128.load(ptr + (i << 3));
+  return v128.load(ptr + (i << SHIFT));
 }
 @inline function setVec(ptr: usize, i: usize, v: v128): void {
-  v128.store(ptr + (i << 3), v);
-}
-@inline function hsum(v: v128): f64 {
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+  v128.store(ptr + (i << SHIFT), v);
 }
 /** v where mask > 0, else +0 (as relu and relu' do: a unit at exactly 0 is off). */
 @inline function keepPositive(v: v128, mask: v128): v128 {
-  return v128.and(v, f64x2.gt(mask, f64x2.splat(0)));
+  return v128.and(v, vgt(mask, vsplat(0)));
 }
 
 /** Σ_i p[i] q[i], two vector accumulators. */
-function dot(p: usize, q: usize, len: usize): f64 {
-  let acc0 = f64x2.splat(0);
-  let acc1 = f64x2.splat(0);
+function dot(p: usize, q: usize, len: usize): Real {
+  let acc0 = vsplat(0);
+  let acc1 = vsplat(0);
   let i: usize = 0;
-  for (; i + 4 <= len; i += 4) {
-    acc0 = f64x2.add(acc0, f64x2.mul(vec(p, i), vec(q, i)));
-    acc1 = f64x2.add(acc1, f64x2.mul(vec(p, i + 2), vec(q, i + 2)));
+  for (; i + 2 * LANES <= len; i += 2 * LANES) {
+    acc0 = vadd(acc0, vmul(vec(p, i), vec(q, i)));
+    acc1 = vadd(acc1, vmul(vec(p, i + LANES), vec(q, i + LANES)));
   }
-  if (i + 2 <= len) {
-    acc0 = f64x2.add(acc0, f64x2.mul(vec(p, i), vec(q, i)));
-    i += 2;
+  if (i + LANES <= len) {
+    acc0 = vadd(acc0, vmul(vec(p, i), vec(q, i)));
+    i += LANES;
   }
-  let sum = hsum(f64x2.add(acc0, acc1));
-  if (i < len) sum += f(p, i) * f(q, i);
+  let sum = hsum(vadd(acc0, acc1));
+  for (; i < len; i++) sum += f(p, i) * f(q, i);
   return sum;
 }
 
 /** Σ_i p[i] q[i] + r[i] t[i]. */
-function dot2(p: usize, q: usize, r: usize, t: usize, len: usize): f64 {
-  let acc0 = f64x2.splat(0);
-  let acc1 = f64x2.splat(0);
+function dot2(p: usize, q: usize, r: usize, t: usize, len: usize): Real {
+  let acc0 = vsplat(0);
+  let acc1 = vsplat(0);
   let i: usize = 0;
-  for (; i + 2 <= len; i += 2) {
-    acc0 = f64x2.add(acc0, f64x2.mul(vec(p, i), vec(q, i)));
-    acc1 = f64x2.add(acc1, f64x2.mul(vec(r, i), vec(t, i)));
+  for (; i + LANES <= len; i += LANES) {
+    acc0 = vadd(acc0, vmul(vec(p, i), vec(q, i)));
+    acc1 = vadd(acc1, vmul(vec(r, i), vec(t, i)));
   }
-  let sum = hsum(f64x2.add(acc0, acc1));
-  if (i < len) sum += f(p, i) * f(q, i) + f(r, i) * f(t, i);
+  let sum = hsum(vadd(acc0, acc1));
+  for (; i < len; i++) sum += f(p, i) * f(q, i) + f(r, i) * f(t, i);
   return sum;
 }
 
-/** dst[k] = Σ_q vals[q] · rows[idx[q]·stride + k] for k < len (rows: row-major, `stride` doubles a row), plus base[k] if base ≠ 0. */
+/** dst[k] = Σ_q vals[q] · rows[idx[q]·stride + k] for k < len (rows: row-major, `stride` reals a row), plus base[k] if base ≠ 0. */
 function combineRows(dst: usize, base: usize, rows: usize, stride: usize, vals: usize, idx: usize, count: usize, len: usize): void {
   let k: usize = 0;
-  for (; k + 8 <= len; k += 8) {
-    let acc0 = base ? vec(base, k) : f64x2.splat(0);
-    let acc1 = base ? vec(base, k + 2) : f64x2.splat(0);
-    let acc2 = base ? vec(base, k + 4) : f64x2.splat(0);
-    let acc3 = base ? vec(base, k + 6) : f64x2.splat(0);
+  for (; k + BLOCK <= len; k += BLOCK) {
+    let acc0 = base ? vec(base, k) : vsplat(0);
+    let acc1 = base ? vec(base, k + LANES) : vsplat(0);
+    let acc2 = base ? vec(base, k + 2 * LANES) : vsplat(0);
+    let acc3 = base ? vec(base, k + 3 * LANES) : vsplat(0);
     for (let q: usize = 0; q < count; q++) {
-      const c = f64x2.splat(f(vals, q));
-      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << 3);
-      acc0 = f64x2.add(acc0, f64x2.mul(c, v128.load(row)));
-      acc1 = f64x2.add(acc1, f64x2.mul(c, v128.load(row, 16)));
-      acc2 = f64x2.add(acc2, f64x2.mul(c, v128.load(row, 32)));
-      acc3 = f64x2.add(acc3, f64x2.mul(c, v128.load(row, 48)));
+      const c = vsplat(f(vals, q));
+      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
+      acc0 = vadd(acc0, vmul(c, v128.load(row)));
+      acc1 = vadd(acc1, vmul(c, v128.load(row, 16)));
+      acc2 = vadd(acc2, vmul(c, v128.load(row, 32)));
+      acc3 = vadd(acc3, vmul(c, v128.load(row, 48)));
     }
     setVec(dst, k, acc0);
-    setVec(dst, k + 2, acc1);
-    setVec(dst, k + 4, acc2);
-    setVec(dst, k + 6, acc3);
+    setVec(dst, k + LANES, acc1);
+    setVec(dst, k + 2 * LANES, acc2);
+    setVec(dst, k + 3 * LANES, acc3);
   }
-  for (; k + 2 <= len; k += 2) {
-    let acc = base ? vec(base, k) : f64x2.splat(0);
+  for (; k + LANES <= len; k += LANES) {
+    let acc = base ? vec(base, k) : vsplat(0);
     for (let q: usize = 0; q < count; q++) {
-      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << 3);
-      acc = f64x2.add(acc, f64x2.mul(f64x2.splat(f(vals, q)), v128.load(row)));
+      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
+      acc = vadd(acc, vmul(vsplat(f(vals, q)), v128.load(row)));
     }
     setVec(dst, k, acc);
   }
-  if (k < len) {
-    let acc = base ? f(base, k) : 0.0;
+  for (; k < len; k++) {
+    let acc: Real = base ? f(base, k) : 0;
     for (let q: usize = 0; q < count; q++) acc += f(vals, q) * f(rows, <usize>load<u32>(idx + (q << 2)) * stride + k);
     setF(dst, k, acc);
   }
@@ -141,36 +150,36 @@ function gatherStrided(row: usize, stride: usize, len: usize, vals: usize, idx: 
   return count;
 }
 
-/** dst[k] += Σ_q vals[q] · rows[idx[q]·stride + k] for k < len, vectors of 8, 2, then 1. */
+/** dst[k] += Σ_q vals[q] · rows[idx[q]·stride + k] for k < len: blocks of four vectors, single vectors, then scalars. */
 function accumulateRows(dst: usize, rows: usize, stride: usize, vals: usize, idx: usize, count: usize, len: usize): void {
   let k: usize = 0;
-  for (; k + 8 <= len; k += 8) {
+  for (; k + BLOCK <= len; k += BLOCK) {
     let acc0 = vec(dst, k);
-    let acc1 = vec(dst, k + 2);
-    let acc2 = vec(dst, k + 4);
-    let acc3 = vec(dst, k + 6);
+    let acc1 = vec(dst, k + LANES);
+    let acc2 = vec(dst, k + 2 * LANES);
+    let acc3 = vec(dst, k + 3 * LANES);
     for (let q: usize = 0; q < count; q++) {
-      const c = f64x2.splat(f(vals, q));
-      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << 3);
-      acc0 = f64x2.add(acc0, f64x2.mul(c, v128.load(row)));
-      acc1 = f64x2.add(acc1, f64x2.mul(c, v128.load(row, 16)));
-      acc2 = f64x2.add(acc2, f64x2.mul(c, v128.load(row, 32)));
-      acc3 = f64x2.add(acc3, f64x2.mul(c, v128.load(row, 48)));
+      const c = vsplat(f(vals, q));
+      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
+      acc0 = vadd(acc0, vmul(c, v128.load(row)));
+      acc1 = vadd(acc1, vmul(c, v128.load(row, 16)));
+      acc2 = vadd(acc2, vmul(c, v128.load(row, 32)));
+      acc3 = vadd(acc3, vmul(c, v128.load(row, 48)));
     }
     setVec(dst, k, acc0);
-    setVec(dst, k + 2, acc1);
-    setVec(dst, k + 4, acc2);
-    setVec(dst, k + 6, acc3);
+    setVec(dst, k + LANES, acc1);
+    setVec(dst, k + 2 * LANES, acc2);
+    setVec(dst, k + 3 * LANES, acc3);
   }
-  for (; k + 2 <= len; k += 2) {
+  for (; k + LANES <= len; k += LANES) {
     let acc = vec(dst, k);
     for (let q: usize = 0; q < count; q++) {
-      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << 3);
-      acc = f64x2.add(acc, f64x2.mul(f64x2.splat(f(vals, q)), v128.load(row)));
+      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
+      acc = vadd(acc, vmul(vsplat(f(vals, q)), v128.load(row)));
     }
     setVec(dst, k, acc);
   }
-  if (k < len) {
+  for (; k < len; k++) {
     let acc = f(dst, k);
     for (let q: usize = 0; q < count; q++) acc += f(vals, q) * f(rows, <usize>load<u32>(idx + (q << 2)) * stride + k);
     setF(dst, k, acc);
@@ -197,36 +206,36 @@ function gatherPairs(p: usize, r: usize, stride: usize, len: usize, valsP: usize
 /** dst[k] += Σ_q valsA[q] · rowsA[idx[q]·stride + k] + valsB[q] · rowsB[idx[q]·stride + k], k < len. */
 function accumulateRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usize, valsA: usize, valsB: usize, idx: usize, count: usize, len: usize): void {
   let k: usize = 0;
-  for (; k + 8 <= len; k += 8) {
+  for (; k + BLOCK <= len; k += BLOCK) {
     let acc0 = vec(dst, k);
-    let acc1 = vec(dst, k + 2);
-    let acc2 = vec(dst, k + 4);
-    let acc3 = vec(dst, k + 6);
+    let acc1 = vec(dst, k + LANES);
+    let acc2 = vec(dst, k + 2 * LANES);
+    let acc3 = vec(dst, k + 3 * LANES);
     for (let q: usize = 0; q < count; q++) {
-      const ca = f64x2.splat(f(valsA, q));
-      const cb = f64x2.splat(f(valsB, q));
-      const at = (<usize>load<u32>(idx + (q << 2)) * stride + k) << 3;
+      const ca = vsplat(f(valsA, q));
+      const cb = vsplat(f(valsB, q));
+      const at = (<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT;
       const ra = rowsA + at;
       const rb = rowsB + at;
-      acc0 = f64x2.add(acc0, f64x2.add(f64x2.mul(ca, v128.load(ra)), f64x2.mul(cb, v128.load(rb))));
-      acc1 = f64x2.add(acc1, f64x2.add(f64x2.mul(ca, v128.load(ra, 16)), f64x2.mul(cb, v128.load(rb, 16))));
-      acc2 = f64x2.add(acc2, f64x2.add(f64x2.mul(ca, v128.load(ra, 32)), f64x2.mul(cb, v128.load(rb, 32))));
-      acc3 = f64x2.add(acc3, f64x2.add(f64x2.mul(ca, v128.load(ra, 48)), f64x2.mul(cb, v128.load(rb, 48))));
+      acc0 = vadd(acc0, vadd(vmul(ca, v128.load(ra)), vmul(cb, v128.load(rb))));
+      acc1 = vadd(acc1, vadd(vmul(ca, v128.load(ra, 16)), vmul(cb, v128.load(rb, 16))));
+      acc2 = vadd(acc2, vadd(vmul(ca, v128.load(ra, 32)), vmul(cb, v128.load(rb, 32))));
+      acc3 = vadd(acc3, vadd(vmul(ca, v128.load(ra, 48)), vmul(cb, v128.load(rb, 48))));
     }
     setVec(dst, k, acc0);
-    setVec(dst, k + 2, acc1);
-    setVec(dst, k + 4, acc2);
-    setVec(dst, k + 6, acc3);
+    setVec(dst, k + LANES, acc1);
+    setVec(dst, k + 2 * LANES, acc2);
+    setVec(dst, k + 3 * LANES, acc3);
   }
-  for (; k + 2 <= len; k += 2) {
+  for (; k + LANES <= len; k += LANES) {
     let acc = vec(dst, k);
     for (let q: usize = 0; q < count; q++) {
-      const at = (<usize>load<u32>(idx + (q << 2)) * stride + k) << 3;
-      acc = f64x2.add(acc, f64x2.add(f64x2.mul(f64x2.splat(f(valsA, q)), v128.load(rowsA + at)), f64x2.mul(f64x2.splat(f(valsB, q)), v128.load(rowsB + at))));
+      const at = (<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT;
+      acc = vadd(acc, vadd(vmul(vsplat(f(valsA, q)), v128.load(rowsA + at)), vmul(vsplat(f(valsB, q)), v128.load(rowsB + at))));
     }
     setVec(dst, k, acc);
   }
-  if (k < len) {
+  for (; k < len; k++) {
     let acc = f(dst, k);
     for (let q: usize = 0; q < count; q++) {
       const at = <usize>load<u32>(idx + (q << 2)) * stride + k;
@@ -239,8 +248,8 @@ function accumulateRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usiz
 /** row[0..len) = 0 */
 function zero(row: usize, len: usize): void {
   let k: usize = 0;
-  for (; k + 2 <= len; k += 2) setVec(row, k, f64x2.splat(0));
-  if (k < len) setF(row, k, 0);
+  for (; k + LANES <= len; k += LANES) setVec(row, k, vsplat(0));
+  for (; k < len; k++) setF(row, k, 0);
 }
 
 /** out[o·nIn + i] = Σ_s p[s·nOut + o] q[s·nIn + i] (+ r[s·nOut + o] t[s·nIn + i] when r ≠ 0): a layer's weight gradient. */
@@ -248,16 +257,16 @@ function outerSum(out: usize, p: usize, q: usize, r: usize, t: usize, n: usize, 
   if (nIn == 1) {
     // W is one column: vectorise over the outputs instead
     let o: usize = 0;
-    for (; o + 2 <= nOut; o += 2) {
-      let acc = f64x2.splat(0);
+    for (; o + LANES <= nOut; o += LANES) {
+      let acc = vsplat(0);
       for (let s: usize = 0; s < n; s++) {
-        acc = f64x2.add(acc, f64x2.mul(vec(p, s * nOut + o), f64x2.splat(f(q, s))));
-        if (r) acc = f64x2.add(acc, f64x2.mul(vec(r, s * nOut + o), f64x2.splat(f(t, s))));
+        acc = vadd(acc, vmul(vec(p, s * nOut + o), vsplat(f(q, s))));
+        if (r) acc = vadd(acc, vmul(vec(r, s * nOut + o), vsplat(f(t, s))));
       }
       setVec(out, o, acc);
     }
-    if (o < nOut) {
-      let acc = 0.0;
+    for (; o < nOut; o++) {
+      let acc: Real = 0;
       for (let s: usize = 0; s < n; s++) {
         acc += f(p, s * nOut + o) * f(q, s);
         if (r) acc += f(r, s * nOut + o) * f(t, s);
@@ -268,14 +277,14 @@ function outerSum(out: usize, p: usize, q: usize, r: usize, t: usize, n: usize, 
   }
   for (let o: usize = 0; o < nOut; o++) {
     // out[o, :] = Σ over the points s where p[s, o] ≠ 0 of p[s, o] q[s, :] (and the same for r, t)
-    const dst = out + ((o * nIn) << 3);
+    const dst = out + ((o * nIn) << SHIFT);
     zero(dst, nIn);
     if (r) {
       // both terms over one list of points (p and r are zero at the same points in a hidden layer)
-      const count = gatherPairs(p + (o << 3), r + (o << 3), nOut, n, vals, vals2, idx);
+      const count = gatherPairs(p + (o << SHIFT), r + (o << SHIFT), nOut, n, vals, vals2, idx);
       accumulateRowPairs(dst, q, t, nIn, vals, vals2, idx, count, nIn);
     } else {
-      const count = gatherStrided(p + (o << 3), nOut, n, vals, idx);
+      const count = gatherStrided(p + (o << SHIFT), nOut, n, vals, idx);
       accumulateRows(dst, q, nIn, vals, idx, count, nIn);
     }
   }
@@ -284,13 +293,13 @@ function outerSum(out: usize, p: usize, q: usize, r: usize, t: usize, n: usize, 
 /** out[o] = Σ_s p[s·width + o]: a layer's bias gradient. */
 function columnSum(out: usize, p: usize, n: usize, width: usize): void {
   let o: usize = 0;
-  for (; o + 2 <= width; o += 2) {
-    let acc = f64x2.splat(0);
-    for (let s: usize = 0; s < n; s++) acc = f64x2.add(acc, vec(p, s * width + o));
+  for (; o + LANES <= width; o += LANES) {
+    let acc = vsplat(0);
+    for (let s: usize = 0; s < n; s++) acc = vadd(acc, vec(p, s * width + o));
     setVec(out, o, acc);
   }
-  if (o < width) {
-    let acc = 0.0;
+  for (; o < width; o++) {
+    let acc: Real = 0;
     for (let s: usize = 0; s < n; s++) acc += f(p, s * width + o);
     setF(out, o, acc);
   }
@@ -299,28 +308,21 @@ function columnSum(out: usize, p: usize, n: usize, width: usize): void {
 /** row[i] = 0 wherever mask[i] ≤ 0 (the units the ReLU switched off). */
 function maskRow(row: usize, mask: usize, len: usize): void {
   let i: usize = 0;
-  for (; i + 2 <= len; i += 2) setVec(row, i, keepPositive(vec(row, i), vec(mask, i)));
-  if (i < len && !(f(mask, i) > 0)) setF(row, i, 0);
+  for (; i + LANES <= len; i += LANES) setVec(row, i, keepPositive(vec(row, i), vec(mask, i)));
+  for (; i < len; i++) if (!(f(mask, i) > 0)) setF(row, i, 0);
 }
 
-/** dst = [nIn, nOut] transpose of W = [nOut, nIn]. */
+/** dst = [nIn, nOut] transpose of W = [nOut, nIn]: LANES × LANES blocks, then the leftover columns and rows. */
 function transpose(w: usize, nOut: usize, nIn: usize, dst: usize): void {
   let o: usize = 0;
-  for (; o + 2 <= nOut; o += 2) {
+  for (; o + LANES <= nOut; o += LANES) {
     let i: usize = 0;
-    // 2 × 2 blocks: two rows' pairs in, two columns' pairs out
-    for (; i + 2 <= nIn; i += 2) {
-      const r0 = vec(w, o * nIn + i);
-      const r1 = vec(w, (o + 1) * nIn + i);
-      setVec(dst, i * nOut + o, f64x2.shuffle(r0, r1, 0, 2));
-      setVec(dst, (i + 1) * nOut + o, f64x2.shuffle(r0, r1, 1, 3));
-    }
-    if (i < nIn) {
-      setF(dst, i * nOut + o, f(w, o * nIn + i));
-      setF(dst, i * nOut + o + 1, f(w, (o + 1) * nIn + i));
+    for (; i + LANES <= nIn; i += LANES) transposeBlock(w + ((o * nIn + i) << SHIFT), nIn, dst + ((i * nOut + o) << SHIFT), nOut);
+    for (; i < nIn; i++) {
+      for (let r: usize = 0; r < LANES; r++) setF(dst, i * nOut + o + r, f(w, (o + r) * nIn + i));
     }
   }
-  if (o < nOut) {
+  for (; o < nOut; o++) {
     for (let i: usize = 0; i < nIn; i++) setF(dst, i * nOut + o, f(w, o * nIn + i));
   }
 }
@@ -329,13 +331,13 @@ function forwardLayer(net: usize, tape: usize, th: usize, l: usize, n: usize): v
   const L = word(net, 0);
   const nIn = layerWord(net, l, 0);
   const nOut = layerWord(net, l, 1);
-  const w = th + (layerWord(net, l, 2) << 3);
-  const b = th + (layerWord(net, l, 3) << 3);
+  const w = th + (layerWord(net, l, 2) << SHIFT);
+  const b = th + (layerWord(net, l, 3) << SHIFT);
   const a = tapeWord(tape, l, 0);
   const z = tapeWord(tape, l, 1);
   if (nOut == 1) {
     const b0 = f(b, 0);
-    for (let s: usize = 0; s < n; s++) setF(z, s, b0 + dot(w, a + ((s * nIn) << 3), nIn));
+    for (let s: usize = 0; s < n; s++) setF(z, s, b0 + dot(w, a + ((s * nIn) << SHIFT), nIn));
   } else {
     // z_s = b + Σ over the active inputs i of a_si · Wᵀ[i, :]: vectors over the outputs
     let wt = w;
@@ -346,19 +348,19 @@ function forwardLayer(net: usize, tape: usize, th: usize, l: usize, n: usize): v
     const vals = word(tape, 1);
     const idx = word(tape, 2);
     for (let s: usize = 0; s < n; s++) {
-      const count = gatherNonzero(a + ((s * nIn) << 3), nIn, vals, idx);
-      combineRows(z + ((s * nOut) << 3), b, wt, nOut, vals, idx, count, nOut);
+      const count = gatherNonzero(a + ((s * nIn) << SHIFT), nIn, vals, idx);
+      combineRows(z + ((s * nOut) << SHIFT), b, wt, nOut, vals, idx, count, nOut);
     }
   }
   if (l + 1 < L) {
     const next = tapeWord(tape, l + 1, 0);
     const total = n * nOut;
     let k: usize = 0;
-    for (; k + 2 <= total; k += 2) {
+    for (; k + LANES <= total; k += LANES) {
       const v = vec(z, k);
       setVec(next, k, keepPositive(v, v));
     }
-    if (k < total) {
+    for (; k < total; k++) {
       const v = f(z, k);
       setF(next, k, v > 0 ? v : 0);
     }
@@ -369,8 +371,8 @@ function forwardLayer(net: usize, tape: usize, th: usize, l: usize, n: usize): v
 function backwardLayer(net: usize, tape: usize, th: usize, l: usize, n: usize, g: usize): void {
   const nIn = layerWord(net, l, 0);
   const nOut = layerWord(net, l, 1);
-  const wOff = layerWord(net, l, 2) << 3;
-  const bOff = layerWord(net, l, 3) << 3;
+  const wOff = layerWord(net, l, 2) << SHIFT;
+  const bOff = layerWord(net, l, 3) << SHIFT;
   const a = tapeWord(tape, l, 0);
   const dz = tapeWord(tape, l, 2);
   const vals = word(tape, 1);
@@ -381,10 +383,10 @@ function backwardLayer(net: usize, tape: usize, th: usize, l: usize, n: usize, g
   const da = tapeWord(tape, l - 1, 2);
   const w = th + wOff;
   for (let s: usize = 0; s < n; s++) {
-    const count = gatherNonzero(dz + ((s * nOut) << 3), nOut, vals, idx);
-    const row = da + ((s * nIn) << 3);
+    const count = gatherNonzero(dz + ((s * nOut) << SHIFT), nOut, vals, idx);
+    const row = da + ((s * nIn) << SHIFT);
     combineRows(row, 0, w, nIn, vals, idx, count, nIn);
-    maskRow(row, a + ((s * nIn) << 3), nIn);
+    maskRow(row, a + ((s * nIn) << SHIFT), nIn);
   }
 }
 
@@ -393,8 +395,8 @@ function rForwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, n
   const L = word(net, 0);
   const nIn = layerWord(net, l, 0);
   const nOut = layerWord(net, l, 1);
-  const wOff = layerWord(net, l, 2) << 3;
-  const bOff = layerWord(net, l, 3) << 3;
+  const wOff = layerWord(net, l, 2) << SHIFT;
+  const bOff = layerWord(net, l, 3) << SHIFT;
   const relu = l + 1 < L;
   const a = tapeWord(tape, l, 0);
   const ra = tapeWord(tape, l, 3);
@@ -407,16 +409,16 @@ function rForwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, n
   if (nIn == 1 && l == 0) {
     // R{a_0} = 0: R{z_s} = c + x_s V[:, 0], vectors over the outputs
     for (let s: usize = 0; s < n; s++) {
-      const xs = f64x2.splat(f(a, s));
+      const xs = vsplat(f(a, s));
       const zs = s * nOut;
       let o: usize = 0;
-      for (; o + 2 <= nOut; o += 2) {
-        let r = f64x2.add(vec(c, o), f64x2.mul(xs, vec(vw, o)));
+      for (; o + LANES <= nOut; o += LANES) {
+        let r = vadd(vec(c, o), vmul(xs, vec(vw, o)));
         if (relu) r = keepPositive(r, vec(z, zs + o));
         setVec(rz, zs + o, r);
         if (relu) setVec(next, zs + o, r);
       }
-      if (o < nOut) {
+      for (; o < nOut; o++) {
         let r = f(c, o) + f(a, s) * f(vw, o);
         if (relu && !(f(z, zs + o) > 0)) r = 0;
         setF(rz, zs + o, r);
@@ -427,10 +429,10 @@ function rForwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, n
   }
   const idx = word(tape, 2);
   for (let s: usize = 0; s < n; s++) {
-    const as = a + ((s * nIn) << 3);
-    const ras = ra + ((s * nIn) << 3);
-    const zs = z + ((s * nOut) << 3);
-    const rzs = rz + ((s * nOut) << 3);
+    const as = a + ((s * nIn) << SHIFT);
+    const ras = ra + ((s * nIn) << SHIFT);
+    const zs = z + ((s * nOut) << SHIFT);
+    const rzs = rz + ((s * nOut) << SHIFT);
     // the outputs the ReLU lets through (all of them at the last layer), listed without branches
     let count: usize = 0;
     for (let o: usize = 0; o < nOut; o++) {
@@ -440,10 +442,10 @@ function rForwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, n
     if (relu) zero(rzs, nOut);
     for (let q: usize = 0; q < count; q++) {
       const o = <usize>load<u32>(idx + (q << 2));
-      const vRow = vw + ((o * nIn) << 3);
-      setF(rzs, o, f(c, o) + (l == 0 ? dot(vRow, as, nIn) : dot2(vRow, as, w + ((o * nIn) << 3), ras, nIn)));
+      const vRow = vw + ((o * nIn) << SHIFT);
+      setF(rzs, o, f(c, o) + (l == 0 ? dot(vRow, as, nIn) : dot2(vRow, as, w + ((o * nIn) << SHIFT), ras, nIn)));
     }
-    if (relu) memory.copy(next + ((s * nOut) << 3), rzs, nOut << 3);
+    if (relu) memory.copy(next + ((s * nOut) << SHIFT), rzs, nOut << SHIFT);
   }
 }
 
@@ -451,8 +453,8 @@ function rForwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, n
 function rBackwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, n: usize, out: usize): void {
   const nIn = layerWord(net, l, 0);
   const nOut = layerWord(net, l, 1);
-  const wOff = layerWord(net, l, 2) << 3;
-  const bOff = layerWord(net, l, 3) << 3;
+  const wOff = layerWord(net, l, 2) << SHIFT;
+  const bOff = layerWord(net, l, 3) << SHIFT;
   const a = tapeWord(tape, l, 0);
   const ra = tapeWord(tape, l, 3);
   const dz = tapeWord(tape, l, 2);
@@ -468,11 +470,11 @@ function rBackwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, 
   const w = th + wOff;
   const vw = v + wOff;
   for (let s: usize = 0; s < n; s++) {
-    const row = rda + ((s * nIn) << 3);
+    const row = rda + ((s * nIn) << SHIFT);
     zero(row, nIn);
-    const count = gatherPairs(rdz + ((s * nOut) << 3), dz + ((s * nOut) << 3), 1, nOut, vals, vals2, idx);
+    const count = gatherPairs(rdz + ((s * nOut) << SHIFT), dz + ((s * nOut) << SHIFT), 1, nOut, vals, vals2, idx);
     accumulateRowPairs(row, w, vw, nIn, vals, vals2, idx, count, nIn);
-    maskRow(row, a + ((s * nIn) << 3), nIn);
+    maskRow(row, a + ((s * nIn) << SHIFT), nIn);
   }
 }
 
@@ -483,33 +485,33 @@ export function forward(net: usize, tape: usize, th: usize, n: usize): void {
 }
 
 /** Mean squared error against the tape's y, after a forward pass. */
-export function loss(net: usize, tape: usize, th: usize, n: usize): f64 {
+export function loss(net: usize, tape: usize, th: usize, n: usize): Real {
   forward(net, tape, th, n);
   const pred = tapeWord(tape, word(net, 0) - 1, 1);
   const y = word(tape, 0);
-  let sum = 0.0;
+  let sum: Real = 0;
   for (let s: usize = 0; s < n; s++) {
     const d = f(pred, s) - f(y, s);
     sum += d * d;
   }
-  return sum / <f64>n;
+  return sum / <Real>n;
 }
 
 /** The loss and its gradient (written to g, every entry); the tape keeps what hvp needs. */
-export function lossAndGrad(net: usize, tape: usize, th: usize, n: usize, g: usize): f64 {
+export function lossAndGrad(net: usize, tape: usize, th: usize, n: usize, g: usize): Real {
   const L = word(net, 0);
   forward(net, tape, th, n);
   const pred = tapeWord(tape, L - 1, 1);
   const dOut = tapeWord(tape, L - 1, 2);
   const y = word(tape, 0);
-  let sum = 0.0;
+  let sum: Real = 0;
   for (let s: usize = 0; s < n; s++) {
     const d = f(pred, s) - f(y, s);
     sum += d * d;
-    setF(dOut, s, (2 * d) / <f64>n);
+    setF(dOut, s, (2 * d) / <Real>n);
   }
   for (let l = L; l > 0; l--) backwardLayer(net, tape, th, l - 1, n, g);
-  return sum / <f64>n;
+  return sum / <Real>n;
 }
 
 /** out = H(θ)·v for the loss whose lossAndGrad on θ filled the tape. */
@@ -518,74 +520,102 @@ export function hvp(net: usize, tape: usize, th: usize, v: usize, n: usize, out:
   for (let l: usize = 0; l < L; l++) rForwardLayer(net, tape, th, v, l, n);
   const rzOut = tapeWord(tape, L - 1, 4);
   const rdOut = tapeWord(tape, L - 1, 5);
-  for (let s: usize = 0; s < n; s++) setF(rdOut, s, (2 * f(rzOut, s)) / <f64>n);
+  for (let s: usize = 0; s < n; s++) setF(rdOut, s, (2 * f(rzOut, s)) / <Real>n);
   for (let l = L; l > 0; l--) rBackwardLayer(net, tape, th, v, l - 1, n, out);
 }
 
-// Element-wise vector operations of the algorithms (length len, in doubles).
+// Element-wise vector operations of the algorithms (length len, in reals).
 
 /** to = from − lr · g */
-export function sgdStep(to: usize, from: usize, lr: f64, g: usize, len: usize): void {
-  const c = f64x2.splat(lr);
+export function sgdStep(to: usize, from: usize, lr: Real, g: usize, len: usize): void {
+  const c = vsplat(lr);
   let j: usize = 0;
-  for (; j + 2 <= len; j += 2) setVec(to, j, f64x2.sub(vec(from, j), f64x2.mul(c, vec(g, j))));
-  if (j < len) setF(to, j, f(from, j) - lr * f(g, j));
+  for (; j + LANES <= len; j += LANES) setVec(to, j, vsub(vec(from, j), vmul(c, vec(g, j))));
+  for (; j < len; j++) setF(to, j, f(from, j) - lr * f(g, j));
 }
 
 /** to = from − rates ⊙ g */
 export function sgdStepRates(to: usize, from: usize, rates: usize, g: usize, len: usize): void {
   let j: usize = 0;
-  for (; j + 2 <= len; j += 2) setVec(to, j, f64x2.sub(vec(from, j), f64x2.mul(vec(rates, j), vec(g, j))));
-  if (j < len) setF(to, j, f(from, j) - f(rates, j) * f(g, j));
+  for (; j + LANES <= len; j += LANES) setVec(to, j, vsub(vec(from, j), vmul(vec(rates, j), vec(g, j))));
+  for (; j < len; j++) setF(to, j, f(from, j) - f(rates, j) * f(g, j));
 }
 
 /** y += c · x */
-export function axpy(y: usize, c: f64, x: usize, len: usize): void {
-  const cv = f64x2.splat(c);
+export function axpy(y: usize, c: Real, x: usize, len: usize): void {
+  const cv = vsplat(c);
   let j: usize = 0;
-  for (; j + 2 <= len; j += 2) setVec(y, j, f64x2.add(vec(y, j), f64x2.mul(cv, vec(x, j))));
-  if (j < len) setF(y, j, f(y, j) + c * f(x, j));
+  for (; j + LANES <= len; j += LANES) setVec(y, j, vadd(vec(y, j), vmul(cv, vec(x, j))));
+  for (; j < len; j++) setF(y, j, f(y, j) + c * f(x, j));
 }
 
 /** y −= x */
 export function subtract(y: usize, x: usize, len: usize): void {
   let j: usize = 0;
-  for (; j + 2 <= len; j += 2) setVec(y, j, f64x2.sub(vec(y, j), vec(x, j)));
-  if (j < len) setF(y, j, f(y, j) - f(x, j));
+  for (; j + LANES <= len; j += LANES) setVec(y, j, vsub(vec(y, j), vec(x, j)));
+  for (; j < len; j++) setF(y, j, f(y, j) - f(x, j));
 }
 
 /** y += x */
 export function add(y: usize, x: usize, len: usize): void {
   let j: usize = 0;
-  for (; j + 2 <= len; j += 2) setVec(y, j, f64x2.add(vec(y, j), vec(x, j)));
-  if (j < len) setF(y, j, f(y, j) + f(x, j));
+  for (; j + LANES <= len; j += LANES) setVec(y, j, vadd(vec(y, j), vec(x, j)));
+  for (; j < len; j++) setF(y, j, f(y, j) + f(x, j));
 }
 
 /** out = p ⊙ q */
 export function multiply(out: usize, p: usize, q: usize, len: usize): void {
   let j: usize = 0;
-  for (; j + 2 <= len; j += 2) setVec(out, j, f64x2.mul(vec(p, j), vec(q, j)));
-  if (j < len) setF(out, j, f(p, j) * f(q, j));
+  for (; j + LANES <= len; j += LANES) setVec(out, j, vmul(vec(p, j), vec(q, j)));
+  for (; j < len; j++) setF(out, j, f(p, j) * f(q, j));
 }
 
 /** y −= p ⊙ q */
 export function subtractProduct(y: usize, p: usize, q: usize, len: usize): void {
   let j: usize = 0;
-  for (; j + 2 <= len; j += 2) setVec(y, j, f64x2.sub(vec(y, j), f64x2.mul(vec(p, j), vec(q, j))));
-  if (j < len) setF(y, j, f(y, j) - f(p, j) * f(q, j));
+  for (; j + LANES <= len; j += LANES) setVec(y, j, vsub(vec(y, j), vmul(vec(p, j), vec(q, j))));
+  for (; j < len; j++) setF(y, j, f(y, j) - f(p, j) * f(q, j));
 }
 
 /** out = (p − q) · c */
-export function scaledDifference(out: usize, p: usize, q: usize, c: f64, len: usize): void {
-  const cv = f64x2.splat(c);
+export function scaledDifference(out: usize, p: usize, q: usize, c: Real, len: usize): void {
+  const cv = vsplat(c);
   let j: usize = 0;
-  for (; j + 2 <= len; j += 2) setVec(out, j, f64x2.mul(f64x2.sub(vec(p, j), vec(q, j)), cv));
-  if (j < len) setF(out, j, (f(p, j) - f(q, j)) * c);
+  for (; j + LANES <= len; j += LANES) setVec(out, j, vmul(vsub(vec(p, j), vec(q, j)), cv));
+  for (; j < len; j++) setF(out, j, (f(p, j) - f(q, j)) * c);
+}
+
+// Between the precisions: float64 vectors (θ and the meta-gradient as Adam and the trainer keep
+// them) to and from the kernels' reals. In the float64 build these are copies.
+
+/** to[j] = from[j] rounded to Real (from: float64). */
+export function fromF64(to: usize, from: usize, len: usize): void {
+  for (let j: usize = 0; j < len; j++) setF(to, j, <Real>d(from, j));
+}
+
+/** to[j] = from[j] as float64 (exact). */
+export function toF64(to: usize, from: usize, len: usize): void {
+  for (let j: usize = 0; j < len; j++) setD(to, j, <f64>f(from, j));
+}
+
+// Float64 addressing whatever Real is (Adam's vectors, the conversions).
+@inline function d(ptr: usize, i: usize): f64 {
+  return load<f64>(ptr + (i << 3));
+}
+@inline function setD(ptr: usize, i: usize, v: f64): void {
+  store<f64>(ptr + (i << 3), v);
+}
+@inline function vecD(ptr: usize, i: usize): v128 {
+  return v128.load(ptr + (i << 3));
+}
+@inline function setVecD(ptr: usize, i: usize, v: v128): void {
+  v128.store(ptr + (i << 3), v);
 }
 
 /**
  * One Adam step (lib/optim/adam.ts, PyTorch's form), element for element the same operations in
- * the same order as the TypeScript loop, so the same bits:
+ * the same order as the TypeScript loop, so the same bits. Float64 in both builds (Adam's θ and
+ * moments are float64 whatever precision the meta-gradient was computed in):
  *   m = β1 m + (1 − β1) g;  v = β2 v + ((1 − β2) g) g;  θ −= (stepSize m) / (√v / √c2 + eps)
  */
 export function adamStep(theta: usize, g: usize, m: usize, v: usize, len: usize, beta1: f64, oneMinusBeta1: f64, beta2: f64, oneMinusBeta2: f64, stepSize: f64, sqrtC2: f64, eps: f64): void {
@@ -598,21 +628,21 @@ export function adamStep(theta: usize, g: usize, m: usize, v: usize, len: usize,
   const epsV = f64x2.splat(eps);
   let j: usize = 0;
   for (; j + 2 <= len; j += 2) {
-    const gj = vec(g, j);
-    const mj = f64x2.add(f64x2.mul(b1, vec(m, j)), f64x2.mul(c1, gj));
-    const vj = f64x2.add(f64x2.mul(b2, vec(v, j)), f64x2.mul(f64x2.mul(c2, gj), gj));
-    setVec(m, j, mj);
-    setVec(v, j, vj);
+    const gj = vecD(g, j);
+    const mj = f64x2.add(f64x2.mul(b1, vecD(m, j)), f64x2.mul(c1, gj));
+    const vj = f64x2.add(f64x2.mul(b2, vecD(v, j)), f64x2.mul(f64x2.mul(c2, gj), gj));
+    setVecD(m, j, mj);
+    setVecD(v, j, vj);
     const denom = f64x2.add(f64x2.div(f64x2.sqrt(vj), root), epsV);
-    setVec(theta, j, f64x2.sub(vec(theta, j), f64x2.div(f64x2.mul(step, mj), denom)));
+    setVecD(theta, j, f64x2.sub(vecD(theta, j), f64x2.div(f64x2.mul(step, mj), denom)));
   }
   if (j < len) {
-    const gj = f(g, j);
-    const mj = beta1 * f(m, j) + oneMinusBeta1 * gj;
-    const vj = beta2 * f(v, j) + oneMinusBeta2 * gj * gj;
-    setF(m, j, mj);
-    setF(v, j, vj);
-    setF(theta, j, f(theta, j) - (stepSize * mj) / (Math.sqrt(vj) / sqrtC2 + eps));
+    const gj = d(g, j);
+    const mj = beta1 * d(m, j) + oneMinusBeta1 * gj;
+    const vj = beta2 * d(v, j) + oneMinusBeta2 * gj * gj;
+    setD(m, j, mj);
+    setD(v, j, vj);
+    setD(theta, j, d(theta, j) - (stepSize * mj) / (Math.sqrt(vj) / sqrtC2 + eps));
   }
 }
 

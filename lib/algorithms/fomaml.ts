@@ -5,7 +5,7 @@
  * Explained in notebook 07 (first-order MAML).
  */
 import { FastMlp } from '../model/fastMlp';
-import { WasmMlp } from '../model/wasmMlp';
+import { Precision, WasmMlp } from '../model/wasmMlp';
 import { createMetaGradient as createMaml, createWasmMetaGradient as createWasmMaml } from './maml';
 import { InnerOptions, MetaGradientFn } from './types';
 
@@ -15,6 +15,6 @@ export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity
 }
 
 /** The same on the wasm engine. */
-export function createWasmMetaGradient(net: WasmMlp, options: InnerOptions, capacity?: number): MetaGradientFn {
+export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOptions, capacity?: number): MetaGradientFn {
   return createWasmMaml(net, { ...options, firstOrder: true }, capacity);
 }

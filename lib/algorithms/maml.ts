@@ -10,7 +10,7 @@
  * Explained in notebook 04 (the derivation) and notebook 02 (meta-gradients with Hessian-vector products).
  */
 import { FastMlp } from '../model/fastMlp';
-import { WasmMlp } from '../model/wasmMlp';
+import { Precision, WasmMlp } from '../model/wasmMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
 /** The inner loop's options, and whether to drop the Hessian terms (first-order MAML). */
@@ -52,7 +52,7 @@ export function createMetaGradient(net: FastMlp, options: MamlOptions, capacity 
 }
 
 /** The same meta-gradient on the wasm engine: every vector in its memory, θ copied in and the result out once per task. */
-export function createWasmMetaGradient(net: WasmMlp, options: MamlOptions, capacity = 64): MetaGradientFn {
+export function createWasmMetaGradient(net: WasmMlp<Precision>, options: MamlOptions, capacity = 64): MetaGradientFn {
   const { innerSteps, innerLr, firstOrder, seedCompat } = options;
   const size = net.size;
   const supportPasses = Array.from({ length: innerSteps }, () => net.tape(capacity));

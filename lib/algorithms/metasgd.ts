@@ -10,7 +10,7 @@
  * Explained in notebook 08.
  */
 import { FastMlp } from '../model/fastMlp';
-import { WasmMlp } from '../model/wasmMlp';
+import { Precision, WasmMlp } from '../model/wasmMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
 /** θ followed by α, initialised to the scalar inner learning rate everywhere. */
@@ -60,7 +60,7 @@ export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity
 }
 
 /** The same on the wasm engine: the meta-parameters [θ, α] and the gradient over both live in its memory. */
-export function createWasmMetaGradient(net: WasmMlp, options: InnerOptions, capacity = 64): MetaGradientFn {
+export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOptions, capacity = 64): MetaGradientFn {
   const { innerSteps } = options;
   const P = net.size;
   const passes = Array.from({ length: innerSteps }, () => net.tape(capacity));

@@ -9,7 +9,7 @@
  */
 import { FastMlp } from '../model/fastMlp';
 import type { ParamLayout } from '../model/params';
-import { WasmMlp } from '../model/wasmMlp';
+import { Precision, WasmMlp } from '../model/wasmMlp';
 import * as fomaml from './fomaml';
 import * as maml from './maml';
 import * as metasgd from './metasgd';
@@ -38,7 +38,7 @@ export interface Algorithm {
   /** the fast engine's meta-gradient (float64, hand-derived); `capacity`: most points per set */
   fast(net: FastMlp, options: InnerOptions, capacity: number): MetaGradientFn;
   /** the wasm engine's meta-gradient (float64, the same derivation as `fast`, WebAssembly SIMD kernels) */
-  wasm(net: WasmMlp, options: InnerOptions, capacity: number): MetaGradientFn;
+  wasm(net: WasmMlp<Precision>, options: InnerOptions, capacity: number): MetaGradientFn;
   /** the autodiff path's meta-gradient (tfjs; loaded only when this is called) */
   autodiff(layout: ParamLayout, options: InnerOptions): MetaGradientFn;
 }

@@ -7,7 +7,7 @@
  * Explained in notebook 08.
  */
 import { FastMlp } from '../model/fastMlp';
-import { WasmMlp } from '../model/wasmMlp';
+import { Precision, WasmMlp } from '../model/wasmMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
 /** Reptile's update direction on the fast engine, (θ − φ)/(k·α), as a MetaGradientFn. */
@@ -30,7 +30,7 @@ export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity
 }
 
 /** The same on the wasm engine. */
-export function createWasmMetaGradient(net: WasmMlp, options: InnerOptions, capacity = 64): MetaGradientFn {
+export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOptions, capacity = 64): MetaGradientFn {
   const { innerSteps, innerLr } = options;
   const pass = net.tape(capacity);
   const thetaVec = net.vector(net.size);

@@ -5,7 +5,7 @@
  * Explained in notebooks 05 and 06 (why transfer learns the average).
  */
 import { FastMlp } from '../model/fastMlp';
-import { WasmMlp } from '../model/wasmMlp';
+import { Precision, WasmMlp } from '../model/wasmMlp';
 import { InnerOptions, MetaGradientFn } from './types';
 
 /** Transfer learning's gradient on the fast engine: the support loss's gradient at θ (no adaptation). */
@@ -15,7 +15,7 @@ export function createMetaGradient(net: FastMlp, _options: InnerOptions, capacit
 }
 
 /** The same on the wasm engine. */
-export function createWasmMetaGradient(net: WasmMlp, _options: InnerOptions, capacity = 64): MetaGradientFn {
+export function createWasmMetaGradient(net: WasmMlp<Precision>, _options: InnerOptions, capacity = 64): MetaGradientFn {
   const pass = net.tape(capacity);
   const thetaVec = net.vector(net.size);
   const grad = net.vector(net.size);

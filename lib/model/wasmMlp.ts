@@ -1,22 +1,31 @@
 /**
- * The wasm engine: the same MLP, gradient and Hessian-vector product as the fast engine
+ * The wasm engines: the same MLP, gradient and Hessian-vector product as the fast engine
  * (fastMlp.ts, the readable reference, whose header derives them), run by WebAssembly kernels
- * with 128-bit SIMD in float64 (wasm/mlp.ts, AssemblyScript, compiled by scripts/build-wasm.ts
- * into wasmKernelsGenerated.ts). Every vector the passes read or write lives in the
+ * with 128-bit SIMD (wasm/mlp.ts, AssemblyScript, compiled by scripts/build-wasm.ts into
+ * wasmKernelsGenerated.ts) in float64 (f64x2: the `wasm` engine) or float32 (f32x4, twice the
+ * lanes: `wasm-f32`, for training; `new WasmMlp(layout, 'f32')`). Every vector the passes read or write lives in the
  * module's linear memory: the algorithms allocate their parameter, gradient and direction
  * vectors there (`net.vector(n)`), so a meta-gradient copies only θ in and the result out.
  * Memory is laid out once, when vectors and tapes are made; nothing is allocated per call.
  *
  * Each WasmMlp owns one instance of the module (its own memory), so engines in different
- * trainers or worker threads never share state. Float64 throughout, no fused multiply-add:
+ * trainers or worker threads never share state. No fused multiply-add and no relaxed SIMD:
  * the same inputs give the same bits everywhere (tested in the main thread and a worker).
+ * A float32 engine keeps its θ, gradients and tapes in float32 (`vector()`); `doubles()` gives
+ * float64 vectors in the same memory (Adam's state, which stays float64), and `fromF64` /
+ * `toF64` convert between the two inside the module.
  *
  * Not in a notebook: README "Engines" (the notebooks' numbers come from training runs that use it).
  */
 import { ParamLayout } from './params';
 import { Layer, layersOf } from './fastMlp';
 import { MamlInputError } from '../core/validate';
-import { KERNELS_WASM_BASE64 } from './wasmKernelsGenerated';
+import { KERNELS_F32_WASM_BASE64, KERNELS_WASM_BASE64 } from './wasmKernelsGenerated';
+
+/** The kernels' number type: float64 (f64x2 vectors) or float32 (f32x4). */
+export type Precision = 'f64' | 'f32';
+/** The typed array over a vector of each precision. */
+export type RealArray<P extends Precision> = P extends 'f32' ? Float32Array : Float64Array;
 
 /** The part of a LinearMemory used here. */
 interface LinearMemory {
@@ -48,40 +57,53 @@ interface Kernels {
   multiply(out: number, p: number, q: number, len: number): void;
   subtractProduct(y: number, p: number, q: number, len: number): void;
   scaledDifference(out: number, p: number, q: number, c: number, len: number): void;
+  fromF64(to: number, from: number, len: number): void;
+  toF64(to: number, from: number, len: number): void;
   adamStep(theta: number, g: number, m: number, v: number, len: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, sqrtC2: number, eps: number): void;
   matmulF64(a: number, b: number, c: number, m: number, k: number, n: number): void;
   matmulF32(a: number, b: number, c: number, m: number, k: number, n: number): void;
   heapBase(): number;
 }
 
-let compiled: object | null = null;
+const compiled: Partial<Record<Precision, object>> = {};
 
-/** The kernels' module, decoded and compiled once per thread. */
-function kernelModule(): object {
-  if (compiled === null) {
-    const text = atob(KERNELS_WASM_BASE64);
+/** The kernels' module in a precision, decoded and compiled once per thread. */
+function kernelModule(precision: Precision = 'f64'): object {
+  let module = compiled[precision];
+  if (module === undefined) {
+    const text = atob(precision === 'f64' ? KERNELS_WASM_BASE64 : KERNELS_F32_WASM_BASE64);
     const bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    compiled = new wasmApi.Module(bytes);
+    module = compiled[precision] = new wasmApi.Module(bytes);
   }
-  return compiled;
+  return module;
 }
 
 const PAGE = 65536;
 
-/** A vector of doubles in an engine's memory: `ptr` is its byte address, `array` a view of it. */
-export class WasmVector {
-  private view: Float64Array | null = null;
+/**
+ * A vector of reals (float64 by default, or float32) in an engine's memory: `ptr` is its byte
+ * address, `array` a view of it.
+ */
+export class WasmVector<P extends Precision = 'f64'> {
+  private view: RealArray<P> | null = null;
 
-  constructor(private readonly memory: LinearMemory, readonly ptr: number, readonly length: number) {}
+  constructor(private readonly memory: LinearMemory, readonly ptr: number, readonly length: number, readonly precision: P = 'f64' as P) {}
 
-  /** The vector as a Float64Array over the engine's memory (valid until the memory grows; re-read it after allocating). */
-  get array(): Float64Array {
-    if (this.view === null || this.view.buffer !== this.memory.buffer) this.view = new Float64Array(this.memory.buffer, this.ptr, this.length);
+  /** Bytes per entry: 8 or 4. */
+  get bytesPerEntry(): number {
+    return this.precision === 'f64' ? 8 : 4;
+  }
+
+  /** The vector as a Float64Array (Float32Array) over the engine's memory (valid until the memory grows; re-read it after allocating). */
+  get array(): RealArray<P> {
+    if (this.view === null || this.view.buffer !== this.memory.buffer) {
+      this.view = (this.precision === 'f64' ? new Float64Array(this.memory.buffer, this.ptr, this.length) : new Float32Array(this.memory.buffer, this.ptr, this.length)) as RealArray<P>;
+    }
     return this.view;
   }
 
-  /** Copy values in (at most `length`). */
+  /** Copy values in (at most `length`; into a float32 vector, rounded to nearest). */
   set(values: ArrayLike<number>, offset = 0): void {
     this.array.set(values, offset);
   }
@@ -93,22 +115,23 @@ export class WasmTape {
   /** as Workspace.filled: what the tape holds */
   filled: 'nothing' | 'forward' | 'gradient' = 'nothing';
   /** the θ vector the tape was recorded for */
-  theta: WasmVector | null = null;
+  theta: WasmVector<Precision> | null = null;
 
   constructor(
     /** byte address of its table of buffer addresses */
     readonly ptr: number,
     readonly capacity: number,
     /** the points' inputs (the input layer's activations) and targets */
-    readonly x: WasmVector,
-    readonly y: WasmVector,
+    readonly x: WasmVector<Precision>,
+    readonly y: WasmVector<Precision>,
     /** the network's outputs after a pass */
-    readonly prediction: WasmVector,
+    readonly prediction: WasmVector<Precision>,
   ) {}
 }
 
 /**
- * The MLP on flat float64 parameter vectors held in WebAssembly memory (layout: params.ts).
+ * The MLP on flat parameter vectors of reals held in WebAssembly memory (layout: params.ts),
+ * float64 by default, float32 with `precision: 'f32'`.
  *
  * @example
  *   const net = new WasmMlp(paramLayout());
@@ -119,7 +142,7 @@ export class WasmTape {
  *   const loss = net.lossAndGrad(theta, tape, grad); // grad.array: the gradient
  *   net.hvp(theta, v, tape, hv);                      // H(θ)·v of the same loss
  */
-export class WasmMlp {
+export class WasmMlp<P extends Precision = 'f64'> {
   readonly sizes: number[];
   readonly size: number;
   readonly layers: Layer[];
@@ -127,16 +150,20 @@ export class WasmMlp {
   private readonly memory: LinearMemory;
   private top: number;
   private readonly netPtr: number;
+  /** bytes per real: 8 (float64) or 4 (float32) */
+  private readonly bytes: number;
 
-  constructor(readonly layout: ParamLayout) {
+  constructor(readonly layout: ParamLayout, readonly precision: P = 'f64' as P) {
+    if (precision !== 'f64' && precision !== 'f32') throw new MamlInputError(`precision ${String(precision)}`, { option: 'precision', value: precision, expected: "'f64' or 'f32'" });
     this.sizes = layout.layerSizes;
     this.size = layout.size;
     this.layers = layersOf(layout);
-    this.k = new wasmApi.Instance(kernelModule(), {}).exports as unknown as Kernels;
+    this.bytes = precision === 'f64' ? 8 : 4;
+    this.k = new wasmApi.Instance(kernelModule(precision), {}).exports as unknown as Kernels;
     this.memory = this.k.memory;
     this.top = this.k.heapBase();
     const words = [this.layers.length];
-    for (const layer of this.layers) words.push(layer.nIn, layer.nOut, layer.wOff, layer.bOff, this.reserve(layer.nIn * layer.nOut * 8));
+    for (const layer of this.layers) words.push(layer.nIn, layer.nOut, layer.wOff, layer.bOff, this.reserve(layer.nIn * layer.nOut * this.bytes));
     this.netPtr = this.table(words);
   }
 
@@ -155,18 +182,23 @@ export class WasmMlp {
     return ptr;
   }
 
-  /** A zeroed vector of `length` doubles in this engine's memory. */
-  vector(length: number): WasmVector {
-    return new WasmVector(this.memory, this.reserve(length * 8), length);
+  /** A zeroed vector of `length` reals (this engine's precision) in its memory. */
+  vector(length: number): WasmVector<P> {
+    return new WasmVector(this.memory, this.reserve(length * this.bytes), length, this.precision);
+  }
+
+  /** A zeroed vector of `length` float64 entries in this engine's memory, whatever its precision (Adam's state). */
+  doubles(length: number): WasmVector<'f64'> {
+    return new WasmVector(this.memory, this.reserve(length * 8), length, 'f64');
   }
 
   /** A tape for passes over up to `capacity` points. */
   tape(capacity: number): WasmTape {
-    const buf = (width: number) => this.reserve(capacity * width * 8);
+    const buf = (width: number) => this.reserve(capacity * width * this.bytes);
     const y = this.vector(capacity);
     // scratch lists of nonzero entries of a row (a layer's width) or a column (the points)
     const longest = Math.max(capacity, ...this.sizes);
-    const words = [y.ptr, this.reserve(longest * 8), this.reserve(longest * 4), this.reserve(longest * 8)];
+    const words = [y.ptr, this.reserve(longest * this.bytes), this.reserve(longest * 4), this.reserve(longest * this.bytes)];
     let x = 0;
     let prediction = 0;
     for (const layer of this.layers) {
@@ -176,7 +208,7 @@ export class WasmMlp {
       if (!layer.relu) prediction = pre;
       words.push(acts, pre, buf(layer.nOut), buf(layer.nIn), buf(layer.nOut), buf(layer.nOut));
     }
-    return new WasmTape(this.table(words), capacity, new WasmVector(this.memory, x, capacity * this.sizes[0]), y, new WasmVector(this.memory, prediction, capacity));
+    return new WasmTape(this.table(words), capacity, new WasmVector(this.memory, x, capacity * this.sizes[0], this.precision), y, new WasmVector(this.memory, prediction, capacity, this.precision));
   }
 
   /** Put the points (x, and y when given) on the tape for the next passes. */
@@ -191,21 +223,21 @@ export class WasmMlp {
     tape.theta = null;
   }
 
-  private checkTheta(theta: WasmVector): void {
+  private checkTheta(theta: WasmVector<P>): void {
     if (theta.length < this.size) throw new MamlInputError(`θ has ${theta.length} entries`, { option: 'theta', value: theta.length, expected: `at least ${this.size}` });
   }
 
   /** Forward pass over the tape's points; returns the predictions (a view of the tape, length n). */
-  forward(theta: WasmVector, tape: WasmTape): Float64Array {
+  forward(theta: WasmVector<P>, tape: WasmTape): RealArray<P> {
     this.checkTheta(theta);
     this.k.forward(this.netPtr, tape.ptr, theta.ptr, tape.n);
     tape.filled = 'forward';
     tape.theta = theta;
-    return tape.prediction.array.subarray(0, tape.n);
+    return tape.prediction.array.subarray(0, tape.n) as RealArray<P>;
   }
 
   /** Mean squared error over the tape's points. */
-  loss(theta: WasmVector, tape: WasmTape): number {
+  loss(theta: WasmVector<P>, tape: WasmTape): number {
     this.checkTheta(theta);
     const value = this.k.loss(this.netPtr, tape.ptr, theta.ptr, tape.n);
     tape.filled = 'forward';
@@ -214,7 +246,7 @@ export class WasmMlp {
   }
 
   /** Loss over the tape's points and its gradient (all of `grad` written); keeps what hvp() needs. */
-  lossAndGrad(theta: WasmVector, tape: WasmTape, grad: WasmVector): number {
+  lossAndGrad(theta: WasmVector<P>, tape: WasmTape, grad: WasmVector<P>): number {
     this.checkTheta(theta);
     const value = this.k.lossAndGrad(this.netPtr, tape.ptr, theta.ptr, tape.n, grad.ptr);
     tape.filled = 'gradient';
@@ -223,7 +255,7 @@ export class WasmMlp {
   }
 
   /** out = H(θ)·v for the loss of the last lossAndGrad() on this tape and this θ vector (refused otherwise). */
-  hvp(theta: WasmVector, v: WasmVector, tape: WasmTape, out: WasmVector): void {
+  hvp(theta: WasmVector<P>, v: WasmVector<P>, tape: WasmTape, out: WasmVector<P>): void {
     if (tape.filled !== 'gradient' || tape.theta !== theta) {
       const found = tape.filled === 'gradient' ? 'the gradient of another θ' : tape.filled === 'forward' ? 'a forward pass only' : 'nothing';
       throw new MamlInputError(`hvp: the tape holds ${found}: expected the tape of lossAndGrad() on this θ, called just before`, {
@@ -236,58 +268,69 @@ export class WasmMlp {
   // Element-wise operations on vectors of this engine, over `length` entries (default: the first vector's).
 
   /** to = from − lr · g */
-  sgdStep(to: WasmVector, from: WasmVector, lr: number, g: WasmVector, length = to.length): void {
+  sgdStep(to: WasmVector<P>, from: WasmVector<P>, lr: number, g: WasmVector<P>, length = to.length): void {
     this.k.sgdStep(to.ptr, from.ptr, lr, g.ptr, length);
   }
 
   /** to = from − rates ⊙ g */
-  sgdStepRates(to: WasmVector, from: WasmVector, rates: WasmVector, g: WasmVector, length = to.length): void {
+  sgdStepRates(to: WasmVector<P>, from: WasmVector<P>, rates: WasmVector<P>, g: WasmVector<P>, length = to.length): void {
     this.k.sgdStepRates(to.ptr, from.ptr, rates.ptr, g.ptr, length);
   }
 
   /** y += c · x */
-  axpy(y: WasmVector, c: number, x: WasmVector, length = y.length): void {
+  axpy(y: WasmVector<P>, c: number, x: WasmVector<P>, length = y.length): void {
     this.k.axpy(y.ptr, c, x.ptr, length);
   }
 
   /** y −= x */
-  subtract(y: WasmVector, x: WasmVector, length = y.length): void {
+  subtract(y: WasmVector<P>, x: WasmVector<P>, length = y.length): void {
     this.k.subtract(y.ptr, x.ptr, length);
   }
 
   /** y += x */
-  add(y: WasmVector, x: WasmVector, length = y.length): void {
+  add(y: WasmVector<P>, x: WasmVector<P>, length = y.length): void {
     this.k.add(y.ptr, x.ptr, length);
   }
 
   /** out = p ⊙ q */
-  multiply(out: WasmVector, p: WasmVector, q: WasmVector, length = out.length): void {
+  multiply(out: WasmVector<P>, p: WasmVector<P>, q: WasmVector<P>, length = out.length): void {
     this.k.multiply(out.ptr, p.ptr, q.ptr, length);
   }
 
   /** y −= p ⊙ q */
-  subtractProduct(y: WasmVector, p: WasmVector, q: WasmVector, length = y.length): void {
+  subtractProduct(y: WasmVector<P>, p: WasmVector<P>, q: WasmVector<P>, length = y.length): void {
     this.k.subtractProduct(y.ptr, p.ptr, q.ptr, length);
   }
 
   /** out = (p − q) · c */
-  scaledDifference(out: WasmVector, p: WasmVector, q: WasmVector, c: number, length = out.length): void {
+  scaledDifference(out: WasmVector<P>, p: WasmVector<P>, q: WasmVector<P>, c: number, length = out.length): void {
     this.k.scaledDifference(out.ptr, p.ptr, q.ptr, c, length);
   }
 
+  /** to = from, rounded to this engine's precision (from: float64; a copy in a float64 engine). */
+  fromF64(to: WasmVector<P>, from: WasmVector<'f64'>, length = to.length): void {
+    this.k.fromF64(to.ptr, from.ptr, length);
+  }
+
+  /** to = from as float64 (exact). */
+  toF64(to: WasmVector<'f64'>, from: WasmVector<P>, length = to.length): void {
+    this.k.toF64(to.ptr, from.ptr, length);
+  }
+
   /**
-   * One Adam step on vectors of this engine (see lib/optim/adam.ts, which calls it): the same
-   * operations in the same order as its TypeScript loop, so the same bits.
+   * One Adam step on float64 vectors of this engine (`doubles()`; see lib/optim/adam.ts, which
+   * calls it): the same operations in the same order as its TypeScript loop, so the same bits,
+   * in either precision's module.
    */
-  adamStep(theta: WasmVector, g: WasmVector, m: WasmVector, v: WasmVector, hyper: { beta1: number; beta2: number; stepSize: number; sqrtC2: number; eps: number }): void {
+  adamStep(theta: WasmVector<'f64'>, g: WasmVector<'f64'>, m: WasmVector<'f64'>, v: WasmVector<'f64'>, hyper: { beta1: number; beta2: number; stepSize: number; sqrtC2: number; eps: number }): void {
     const { beta1, beta2, stepSize, sqrtC2, eps } = hyper;
     this.k.adamStep(theta.ptr, g.ptr, m.ptr, v.ptr, theta.length, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, sqrtC2, eps);
   }
 
-  /** `length` doubles of `v` from entry `from` on, as a vector of their own (e.g. the rates half of Meta-SGD's meta-parameters). */
-  slice(v: WasmVector, from: number, length = v.length - from): WasmVector {
+  /** `length` entries of `v` from entry `from` on, as a vector of their own (e.g. the rates half of Meta-SGD's meta-parameters). */
+  slice<Q extends Precision>(v: WasmVector<Q>, from: number, length = v.length - from): WasmVector<Q> {
     if (from < 0 || from + length > v.length) throw new RangeError(`slice ${from}..${from + length} of a vector of ${v.length}`);
-    return new WasmVector(this.memory, v.ptr + from * 8, length);
+    return new WasmVector(this.memory, v.ptr + from * v.bytesPerEntry, length, v.precision);
   }
 }
 
@@ -302,7 +345,7 @@ export class WasmMlp {
  */
 export function matmulGflops(precision: 'f64' | 'f32', m = 250, k = 40, n = 48, reps = 200, rounds = 7): number {
   if (m % 2 !== 0 || n % 16 !== 0) throw new RangeError(`matmulGflops: m even and n a multiple of 16, got m = ${m}, n = ${n}`);
-  const k8 = new wasmApi.Instance(kernelModule(), {}).exports as unknown as Kernels;
+  const k8 = new wasmApi.Instance(kernelModule('f64'), {}).exports as unknown as Kernels;
   const bytes = precision === 'f64' ? 8 : 4;
   const base = (k8.heapBase() + 15) & ~15;
   const a = base;

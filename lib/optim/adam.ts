@@ -4,15 +4,15 @@
  * Explained in notebook 04 (the outer step).
  */
 import { checkPositive, fail } from '../core/validate';
-import type { WasmMlp, WasmVector } from '../model/wasmMlp';
+import type { Precision, WasmMlp, WasmVector } from '../model/wasmMlp';
 
 /** Adam with PyTorch's defaults (β1 0.9, β2 0.999, ε 1e-8) over a flat parameter vector, updated in place. */
 export class Adam {
   private readonly m: Float64Array;
   private readonly v: Float64Array;
   private t = 0;
-  /** with the wasm engine: the moments live in its memory and its kernel runs the step loop */
-  private wasm: { net: WasmMlp; theta: WasmVector; grad: WasmVector; m: WasmVector; v: WasmVector } | null = null;
+  /** with a wasm engine: the moments live in its memory (float64, whatever the engine's precision) and its kernel runs the step loop */
+  private wasm: { net: WasmMlp<Precision>; theta: WasmVector<'f64'>; grad: WasmVector<'f64'>; m: WasmVector<'f64'>; v: WasmVector<'f64'> } | null = null;
 
   constructor(
     size: number,
@@ -28,11 +28,11 @@ export class Adam {
 
   /**
    * Run the step loop in a wasm engine's kernel (WasmMlp.adamStep: the same operations in the
-   * same order, so the same bits); the moments move to its memory.
+   * same order, so the same bits, float64 also in a float32 engine); the moments move to its memory.
    */
-  useWasm(net: WasmMlp): this {
+  useWasm(net: WasmMlp<Precision>): this {
     const size = this.m.length;
-    this.wasm = { net, theta: net.vector(size), grad: net.vector(size), m: net.vector(size), v: net.vector(size) };
+    this.wasm = { net, theta: net.doubles(size), grad: net.doubles(size), m: net.doubles(size), v: net.doubles(size) };
     this.wasm.m.set(this.m);
     this.wasm.v.set(this.v);
     return this;

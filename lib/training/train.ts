@@ -8,7 +8,7 @@ import { Adam } from '../optim/adam';
 import { MetaGradientFn } from '../algorithms/types';
 import { AlgoName, ALGORITHM, ALGORITHMS, initialMetaParams } from '../algorithms/registry';
 import { FastMlp } from '../model/fastMlp';
-import { WasmMlp } from '../model/wasmMlp';
+import { Precision, WasmMlp } from '../model/wasmMlp';
 import { DEFAULT_LAYER_SIZES, initParams, ParamLayout, paramLayout } from '../model/params';
 import { Rng, STREAM } from '../tasks/rng';
 import { makeTaskPool, sampleTask, SineTask, SineTaskOptions, taskOptions } from '../tasks/sineTask';
@@ -19,11 +19,18 @@ export { ALGORITHMS };
 export type { AlgoName };
 /**
  * The engines: `fast` (hand-derived, float64, readable TypeScript: the reference), `wasm` (the
- * same derivation in WebAssembly SIMD kernels, float64) and `autodiff` (tfjs nested tf.grads, float32).
+ * same derivation in WebAssembly SIMD kernels, float64), `wasm-f32` (the same kernels in float32,
+ * f32x4: meta-gradients in float32, θ and Adam in float64) and `autodiff` (tfjs nested
+ * tf.grads, float32).
  */
-export const ENGINES = ['fast', 'autodiff', 'wasm'] as const;
-/** An engine's name: `fast`, `autodiff` or `wasm`. */
+export const ENGINES = ['fast', 'autodiff', 'wasm', 'wasm-f32'] as const;
+/** An engine's name: `fast`, `autodiff`, `wasm` or `wasm-f32`. */
 export type EngineName = (typeof ENGINES)[number];
+
+/** The precision of a wasm engine's kernels, or null for the other engines. */
+export function wasmPrecision(engine: EngineName): Precision | null {
+  return engine === 'wasm' ? 'f64' : engine === 'wasm-f32' ? 'f32' : null;
+}
 /**
  * The engine a config gets when it names none: `wasm`, 3.5-6x faster per task than `fast`
  * (`npm run bench`). It agrees with `fast` to ~1e-15 per meta-gradient, not bit for bit, so a
@@ -55,7 +62,7 @@ export interface TrainConfig {
   seed: number;
   layerSizes: number[];
   taskOptions: SineTaskOptions;
-  /** 'fast' = hand-derived float64 gradients in TypeScript, 'wasm' = the same in WebAssembly, 'autodiff' = tfjs nested tf.grads */
+  /** 'fast' = hand-derived float64 gradients in TypeScript, 'wasm' = the same in WebAssembly, 'wasm-f32' = in float32 WebAssembly, 'autodiff' = tfjs nested tf.grads */
   engine: EngineName;
 }
 
@@ -145,15 +152,20 @@ export function poolFor(config: TrainConfig): SineTask[] {
 
 /**
  * The meta-gradient function of a config's algorithm on its engine (see algorithms/registry.ts);
- * for the wasm engine, on `wasmNet` when given (the trainer shares it with its Adam).
+ * for a wasm engine, on `wasmNet` when given (the trainer shares it with its Adam). Both wasm
+ * engines use the algorithm's one wasm factory: the precision is the net's.
  */
-export function createMetaGradientFor(config: TrainConfig, net: FastMlp, wasmNet?: WasmMlp): MetaGradientFn {
+export function createMetaGradientFor(config: TrainConfig, net: FastMlp, wasmNet?: WasmMlp<Precision>): MetaGradientFn {
   const inner = { innerSteps: config.innerSteps, innerLr: config.innerLr, seedCompat: config.seedCompat };
   const algorithm = ALGORITHM[config.algo];
   // the autodiff factory loads tfjs on demand: the fast engine (workers, the CLI) never needs it
   if (config.engine === 'autodiff') return algorithm.autodiff(net.layout, inner);
   const capacity = Math.max(config.taskOptions.supportSize, config.taskOptions.querySize);
-  if (config.engine === 'wasm') return algorithm.wasm(wasmNet ?? new WasmMlp(net.layout), inner, capacity);
+  const precision = wasmPrecision(config.engine);
+  if (precision !== null) {
+    if (wasmNet !== undefined && wasmNet.precision !== precision) fail('wasmNet', wasmNet.precision, `a ${precision} engine for ${config.engine}`);
+    return algorithm.wasm(wasmNet ?? new WasmMlp(net.layout, precision), inner, capacity);
+  }
   return algorithm.fast(net, inner, capacity);
 }
 
@@ -225,7 +237,8 @@ export class ReplicaTrainer {
     const net = new FastMlp(paramLayout(config.layerSizes));
     this.rng = new Rng(config.seed, STREAM.replica + replica);
     this.theta = initMetaParams(config, this.rng);
-    const wasmNet = config.engine === 'wasm' ? new WasmMlp(net.layout) : undefined;
+    const precision = wasmPrecision(config.engine);
+    const wasmNet = precision === null ? undefined : new WasmMlp(net.layout, precision);
     this.metaGradient = createMetaGradientFor(config, net, wasmNet);
     this.adam = new Adam(this.theta.length, config.metaLr);
     if (wasmNet !== undefined) this.adam.useWasm(wasmNet);
