@@ -1,15 +1,15 @@
 /**
- * npm run bench [-- --quick] [-- --runs 5] [-- --no-recipe] [-- --no-pytorch]
+ * npm run bench [-- --quick] [-- --runs 5] [-- --no-recipe] [-- --no-pytorch] [-- --only-agreement]
  *
  * Prints, for every algorithm: ms per task of each engine the library has (the fast float64
- * engine in TypeScript, the wasm engine, the tfjs autodiff path), the project's PyTorch reference
+ * engine in TypeScript, the wasm engine, its float32 twin wasm-f32, the tfjs autodiff path), the project's PyTorch reference
  * (reference/run.py timing: the original's own code and the textbook code, one thread) run in
  * the same invocation when a python with torch is found (reference/python.sh; it says so
  * plainly when there is none), the ratio to the arithmetic bound, each engine's dense-equivalent
  * GFLOP/s as a fraction of this core's peak (measured here by tight WebAssembly SIMD matrix
  * products in float64 and float32), the full recipe's wall time, peak RSS and the tfjs tensor
- * count, and whether the engines change results (paired on 1,000 held-out tasks). Every figure
- * is the median of several runs.
+ * count, and whether the engines change results (paired on 1,000 held-out tasks; this part
+ * alone with --only-agreement). Every figure is the median of several runs.
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -21,6 +21,8 @@ import { matmulGflops } from '../lib/model/wasmMlp';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+/** only the engine-agreement tables (several minutes: each engine trains 10,000 MAML tasks) */
+const onlyAgreement = args.includes('--only-agreement');
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 1 : 5;
 const ALGOS: readonly AlgoName[] = ALGORITHMS;
@@ -40,7 +42,7 @@ const BOUND_MS: Partial<Record<AlgoName, number>> = { maml: 0.14, fomaml: 0.08, 
  */
 const DENSE_FLOP: Record<AlgoName, number> = { maml: 431e3, fomaml: 229e3, transfer: 124e3, reptile: 355e3, metasgd: 460e3 };
 /** The engines timed per task, in the table's order. */
-const TIMED_ENGINES: readonly EngineName[] = ['fast', 'wasm', 'autodiff'];
+const TIMED_ENGINES: readonly EngineName[] = ['fast', 'wasm', 'wasm-f32', 'autodiff'];
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -76,8 +78,17 @@ async function main() {
   console.log(`maml-sine benchmark: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, tfjs ${tf.version.tfjs} (${backend} backend for autodiff)`);
   console.log(`each figure: median of ${RUNS} run(s); one task = one meta-update of one 1-40-40-1 model (K = 10 support, 10 query points)\n`);
 
+  if (!onlyAgreement) await timings(backend);
+  if (!quick && !args.includes('--no-agreement')) await agreement();
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(`\npeak RSS of this benchmark process (tfjs autodiff timings, evaluations): ${rssMb.toFixed(0)} MB; tfjs tensors allocated at the end: ${tf.memory().numTensors}`);
+}
+
+/** The per-task, fraction-of-peak and recipe tables. */
+async function timings(backend: string) {
   train({ algo: 'maml', tasks: quick ? 200 : 2000, epochs: 1, engine: 'fast' }); // JIT warm-up
   train({ algo: 'maml', tasks: quick ? 200 : 2000, epochs: 1, engine: 'wasm' });
+  train({ algo: 'maml', tasks: quick ? 200 : 2000, epochs: 1, engine: 'wasm-f32' });
   // the yardstick: this core's float64 and float32 rates on tight WebAssembly SIMD matrix products
   const [m, k, n] = [250, 40, 48];
   const peak64 = median(Array.from({ length: 3 }, () => matmulGflops('f64', m, k, n)));
@@ -91,22 +102,23 @@ async function main() {
   const torchMs = (code: TorchTiming['code'], algo: AlgoName) =>
     typeof torch === 'string' ? null : torch.find((t) => t.code === code && t.algo === algo)?.msPerTask ?? null;
   const perTask: Record<string, Record<EngineName, number>> = {};
-  console.log(`| algorithm | fast engine ms/task | wasm engine ms/task | autodiff (${backend}) ms/task | PyTorch, original's code ms/task | PyTorch, textbook code ms/task | PyTorch original / wasm | PyTorch original / fast | fast / wasm | autodiff / fast | fast / arithmetic bound |`);
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(`| algorithm | fast engine ms/task | wasm engine ms/task | wasm-f32 engine ms/task | autodiff (${backend}) ms/task | PyTorch, original's code ms/task | PyTorch, textbook code ms/task | PyTorch original / wasm | PyTorch original / wasm-f32 | PyTorch original / fast | fast / wasm | fast / wasm-f32 | wasm / wasm-f32 | autodiff / fast | fast / arithmetic bound |`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const algo of ALGOS) {
     const ms = Object.fromEntries(TIMED_ENGINES.map((engine) => [engine, msPerTask(algo, engine, engine === 'autodiff' ? autodiffTasks : fastTasks)])) as Record<EngineName, number>;
     perTask[algo] = ms;
     const [orig, text] = [torchMs('original', algo), torchMs('textbook', algo)];
     const vs = (x: number | null, y: number) => (x === null ? 'n/a' : fmt(x / y, 1) + 'x');
-    console.log(`| ${algo} | ${fmt(ms.fast)} | ${fmt(ms.wasm)} | ${fmt(ms.autodiff)} | ${fmt(orig)} | ${fmt(text)} | ${vs(orig, ms.wasm)} | ${vs(orig, ms.fast)} | ${fmt(ms.fast / ms.wasm, 1)}x | ${fmt(ms.autodiff / ms.fast, 1)}x | ${BOUND_MS[algo] ? `${fmt(ms.fast / BOUND_MS[algo]!, 2)} (bound ${BOUND_MS[algo]} ms)` : 'n/a'} |`);
+    const f32 = ms['wasm-f32'];
+    console.log(`| ${algo} | ${fmt(ms.fast)} | ${fmt(ms.wasm)} | ${fmt(f32)} | ${fmt(ms.autodiff)} | ${fmt(orig)} | ${fmt(text)} | ${vs(orig, ms.wasm)} | ${vs(orig, f32)} | ${vs(orig, ms.fast)} | ${fmt(ms.fast / ms.wasm, 1)}x | ${fmt(ms.fast / f32, 1)}x | ${fmt(ms.wasm / f32, 2)}x | ${fmt(ms.autodiff / ms.fast, 1)}x | ${BOUND_MS[algo] ? `${fmt(ms.fast / BOUND_MS[algo]!, 2)} (bound ${BOUND_MS[algo]} ms)` : 'n/a'} |`);
   }
-  console.log(`\nfraction of peak: dense-equivalent GFLOP/s of each engine (FLOPs of a dense meta-update / its time) against the float64 (${peak64.toFixed(1)}) and float32 (${peak32.toFixed(1)} GFLOP/s) peaks above`);
-  console.log('| algorithm | dense kFLOP/task | fast GFLOP/s | of f64 / f32 peak | wasm GFLOP/s | of f64 / f32 peak | autodiff GFLOP/s | of f64 / f32 peak |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`\nfraction of peak: dense-equivalent GFLOP/s of each engine (FLOPs of a dense meta-update / its time) against the float64 (${peak64.toFixed(1)}) and float32 (${peak32.toFixed(1)} GFLOP/s) peaks above; wasm-f32 computes its meta-gradients in float32, so against the float32 peak only`);
+  console.log(`| algorithm | dense kFLOP/task | ${TIMED_ENGINES.map((e) => `${e} GFLOP/s | ${e === 'wasm-f32' ? 'of f32 peak' : 'of f64 / f32 peak'}`).join(' | ')} |`);
+  console.log(`|---|---|${TIMED_ENGINES.map(() => '---|---|').join('')}`);
   for (const algo of ALGOS) {
     const cells = TIMED_ENGINES.map((engine) => {
       const gflops = DENSE_FLOP[algo] / (perTask[algo][engine] / 1000) / 1e9;
-      return `${fmt(gflops, 2)} | ${fmt(gflops / peak64, 2)} / ${fmt(gflops / peak32, 2)}`;
+      return engine === 'wasm-f32' ? `${fmt(gflops, 2)} | ${fmt(gflops / peak32, 2)}` : `${fmt(gflops, 2)} | ${fmt(gflops / peak64, 2)} / ${fmt(gflops / peak32, 2)}`;
     });
     console.log(`| ${algo} | ${(DENSE_FLOP[algo] / 1000).toFixed(0)} | ${cells.join(' | ')} |`);
   }
@@ -120,7 +132,7 @@ async function main() {
     const tasks = quick ? 1000 : 10_000;
     const recipeRuns = quick ? 1 : Math.min(RUNS, 3);
     const cores = Math.min(os.cpus().length, 4);
-    for (const engine of ['wasm', 'fast'] as const) {
+    for (const engine of ['wasm', 'wasm-f32', 'fast'] as const) {
       const rows: string[] = [];
       const medians: Record<number, number> = {};
       for (const workers of [1, cores]) {
@@ -147,36 +159,38 @@ async function main() {
     }
   }
 
-  if (!quick && !args.includes('--no-agreement')) {
-    // No engine may change results: train the same config with two engines and compare the
-    // post-adaptation test MSE on the same held-out tasks, paired per task.
-    const config = { algo: 'maml' as const, replicas: 1, epochs: 1, tasks: 10_000, seed: 0 };
-    const tasks = heldOutTasks(1000);
-    const names: Record<EngineName, string> = { fast: 'fast engine', wasm: 'wasm engine', autodiff: 'tfjs autodiff' };
-    const trained: Partial<Record<EngineName, Awaited<ReturnType<typeof evaluateParallel>>>> = {};
-    const evaluated = async (engine: EngineName) => {
-      if (trained[engine] === undefined) {
-        const model = train({ ...config, engine });
-        trained[engine] = await evaluateParallel(model.replicas, model.layout, tasks, { steps: 10 });
-      }
-      return trained[engine]!;
-    };
-    for (const [first, second] of [['fast', 'autodiff'], ['wasm', 'fast']] as const) {
-      const a = await evaluated(first);
-      const b = await evaluated(second);
-      const d = pairedDifference(a, b);
-      console.log(`\nengine agreement: MAML, 1 model x 1 epoch x 10,000 tasks trained by the ${names[first]} and the ${names[second]} (same seed), 1,000 held-out tasks`);
-      console.log(`| k | ${names[first]} | ${names[second]} | ${first} - ${second} (paired) | inside the 95% CI of each |`);
-      console.log('|---|---|---|---|---|');
-      for (const k of [0, 1, 5, 10]) {
-        const [x, y] = [a.summary[k], b.summary[k]];
-        const inside = Math.abs(x.mean - y.mean) <= Math.min(x.ci95, y.ci95);
-        console.log(`| ${k} | ${x.mean.toFixed(3)} ± ${x.ci95.toFixed(3)} | ${y.mean.toFixed(3)} ± ${y.ci95.toFixed(3)} | ${d[k].mean >= 0 ? '+' : ''}${d[k].mean.toFixed(4)} ± ${d[k].ci95.toFixed(4)} | ${inside ? 'yes' : 'no'} |`);
-      }
+}
+
+/**
+ * No engine may change results: train the same config with two engines and compare the
+ * post-adaptation test MSE on the same held-out tasks, paired per task (evaluation: float64,
+ * the default wasm engine, for every model).
+ */
+async function agreement() {
+  const config = { algo: 'maml' as const, replicas: 1, epochs: 1, tasks: 10_000, seed: 0 };
+  const tasks = heldOutTasks(1000);
+  const names: Record<EngineName, string> = { fast: 'fast engine', wasm: 'wasm engine', 'wasm-f32': 'wasm-f32 engine', autodiff: 'tfjs autodiff' };
+  const trained: Partial<Record<EngineName, Awaited<ReturnType<typeof evaluateParallel>>>> = {};
+  const evaluated = async (engine: EngineName) => {
+    if (trained[engine] === undefined) {
+      const model = train({ ...config, engine });
+      trained[engine] = await evaluateParallel(model.replicas, model.layout, tasks, { steps: 10 });
+    }
+    return trained[engine]!;
+  };
+  for (const [first, second] of [['fast', 'autodiff'], ['wasm', 'fast'], ['wasm-f32', 'fast']] as const) {
+    const a = await evaluated(first);
+    const b = await evaluated(second);
+    const d = pairedDifference(a, b);
+    console.log(`\nengine agreement: MAML, 1 model x 1 epoch x 10,000 tasks trained by the ${names[first]} and the ${names[second]} (same seed), 1,000 held-out tasks`);
+    console.log(`| k | ${names[first]} | ${names[second]} | ${first} - ${second} (paired) | inside the 95% CI of each |`);
+    console.log('|---|---|---|---|---|');
+    for (const k of [0, 1, 5, 10]) {
+      const [x, y] = [a.summary[k], b.summary[k]];
+      const inside = Math.abs(x.mean - y.mean) <= Math.min(x.ci95, y.ci95);
+      console.log(`| ${k} | ${x.mean.toFixed(3)} ± ${x.ci95.toFixed(3)} | ${y.mean.toFixed(3)} ± ${y.ci95.toFixed(3)} | ${d[k].mean >= 0 ? '+' : ''}${d[k].mean.toFixed(4)} ± ${d[k].ci95.toFixed(4)} | ${inside ? 'yes' : 'no'} |`);
     }
   }
-  const rssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(`\npeak RSS of this benchmark process (tfjs autodiff timings, evaluations): ${rssMb.toFixed(0)} MB; tfjs tensors allocated at the end: ${tf.memory().numTensors}`);
 }
 
 main().catch((err) => {

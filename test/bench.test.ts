@@ -4,11 +4,16 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-test('npm run bench -- --quick prints the per-task table and the recipe table', () => {
+test('npm run bench -- --quick prints the per-task table (wasm-f32 included), the fraction of peak and the recipe tables', () => {
   const root = path.join(__dirname, '..');
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'bench.ts'), '--quick'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  for (const algo of ['maml', 'fomaml', 'transfer']) assert.match(r.stdout, new RegExp(`^\\| ${algo} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\|`, 'm'));
+  // fast, wasm and wasm-f32 ms/task, then after the autodiff and PyTorch columns the ratios, wasm / wasm-f32 among them
+  for (const algo of ['maml', 'fomaml', 'transfer']) assert.match(r.stdout, new RegExp(`^\\| ${algo} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\|(?: [^|]+ \\|){8} \\d+\\.\\d{2}x \\|`, 'm'));
+  assert.match(r.stdout, /^\| algorithm \| fast engine ms\/task \| wasm engine ms\/task \| wasm-f32 engine ms\/task \|/m);
+  // the fraction-of-peak table: wasm-f32 against the float32 peak
+  assert.match(r.stdout, /^\| maml \| 431 \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| \d+\.\d{2} \| \d\.\d{2} \| /m);
+  assert.match(r.stdout, /full recipe.*, wasm-f32 engine/);
   assert.match(r.stdout, /^\| 1 \(main thread\) \| 1 \| \d+\.\d s \|.* \d+ MB \| 0 \|$/m);
   assert.match(r.stdout, /^\| 2 \(worker threads\) \| 1 \| \d+\.\d s \|.* \d+ MB \| 0 \|$/m);
   assert.match(r.stdout, /peak RSS of this benchmark process .*: \d+ MB/);

@@ -25,11 +25,13 @@ import { heldOutTasks } from '../lib/experiment/experiment';
 import { relErr } from './helpers';
 
 /**
- * Widths 40 (two blocks of 16 and two single vectors), 21 and 19 (a block, a vector, 1 and 3
- * scalars), 7, 6, 5, 9 (a vector and 3, 2, 1 or a vector pair and 1 scalar), 3 and 1 (scalars only).
+ * The row loops step by 8, 4, 2 and 1 vectors of four floats, then scalars. Widths 63 (every
+ * step: 32 + 16 + 8 + 4 + 3), 40 (32 + 8), 21 and 19 (16 + 4 + 1, 16 + 3), 9, 7, 6, 5 (a pair or
+ * a vector, then 1, 3, 2, 1 scalars), 3 and 1 (scalars only).
  */
 const SHAPES = [
   [1, 40, 40, 1],
+  [1, 63, 1],
   [1, 21, 19, 1],
   [1, 7, 5, 1],
   [1, 6, 4, 3, 1],
@@ -130,7 +132,23 @@ test('wasm-f32: every algorithm\'s meta-gradient and loss equal the fast engine\
   }
 });
 
-test('wasm-f32: θ converts to float32 rounded to nearest and back exactly (fromF64, toF64, vector.set), odd lengths', () => {
+test('wasm (float64): the row loops\' every step (63 wide) equals the fast engine (≤ 1e-10)', () => {
+  const sizes = [1, 63, 1];
+  const rng = new Rng(77);
+  const layout = paramLayout(sizes);
+  const theta = initParams(rng, sizes);
+  for (const e of layout.entries) if (e.name.endsWith('.bias')) for (let j = 0; j < e.size; j++) theta[e.offset + j] = rng.uniform(-1, 1);
+  const fast = new FastMlp(layout);
+  const wasm = new WasmMlp(layout);
+  const data: TaskData = { support: { x: points(rng, 7), y: points(rng, 7) }, query: { x: points(rng, 9), y: points(rng, 9) } };
+  const outF = new Float64Array(layout.size);
+  const outW = new Float64Array(layout.size);
+  ALGORITHM.maml.fast(fast, { innerSteps: 2, innerLr: 0.05, seedCompat: false }, 9)(theta, data, outF);
+  ALGORITHM.maml.wasm(wasm, { innerSteps: 2, innerLr: 0.05, seedCompat: false }, 9)(theta, data, outW);
+  assertNear(outW, outF, 1e-10, 'MAML meta-gradient, 1-63-1');
+});
+
+test('wasm-f32: θ converts to float32 rounded to nearest and back exactly (fromF64, toF64, setFromF64, copyToF64, vector.set), odd lengths', () => {
   const net = new WasmMlp(paramLayout([1, 3, 1]), 'f32');
   const rng = new Rng(4);
   for (const n of [1, 3, 4, 5, 13]) {
@@ -146,7 +164,21 @@ test('wasm-f32: θ converts to float32 rounded to nearest and back exactly (from
     const back = net.doubles(n);
     net.toF64(back, narrow);
     assert.deepEqual([...back.array], [...narrow.array], `${n}: toF64 is exact`);
+    const staged = net.vector(n);
+    net.setFromF64(staged, values);
+    assert.deepEqual([...staged.array], [...narrow.array], `${n}: setFromF64`);
+    const out = new Float64Array(n).fill(7);
+    net.copyToF64(out, staged);
+    assert.deepEqual([...out], [...narrow.array], `${n}: copyToF64`);
   }
+  // longer than the staging area (twice the parameters): through typed-array conversion, the same values
+  const long = Float64Array.from({ length: 3 * net.size }, () => rng.uniform(-1, 1));
+  const v = net.vector(long.length);
+  net.setFromF64(v, long);
+  assert.deepEqual([...v.array], [...long].map(Math.fround));
+  const out = new Float64Array(long.length);
+  net.copyToF64(out, v);
+  assert.deepEqual([...out], [...v.array]);
 });
 
 test('wasm-f32: Adam\'s step in the float32 module is still float64: the TypeScript loop\'s bits', () => {

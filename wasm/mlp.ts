@@ -35,8 +35,10 @@ const TAPE_WORDS: usize = 6;
 const SHIFT: usize = alignof<Real>();
 /** Reals in one 128-bit vector. */
 const LANES: usize = 16 / sizeof<Real>();
-/** Reals in a block of four vectors, the widest step of the row loops. */
+/** Reals in a block of four vectors. */
 const BLOCK: usize = 4 * LANES;
+/** Reals in a block of eight vectors, the widest step of the row loops (a row of 40: f32x4 in one block and a pair). */
+const WIDE: usize = 8 * LANES;
 
 @inline function word(table: usize, k: usize): usize {
   return <usize>load<u32>(table + (k << 2));
@@ -99,7 +101,37 @@ function dot2(p: usize, q: usize, r: usize, t: usize, len: usize): Real {
 /** dst[k] = Σ_q vals[q] · rows[idx[q]·stride + k] for k < len (rows: row-major, `stride` reals a row), plus base[k] if base ≠ 0. */
 function combineRows(dst: usize, base: usize, rows: usize, stride: usize, vals: usize, idx: usize, count: usize, len: usize): void {
   let k: usize = 0;
-  for (; k + BLOCK <= len; k += BLOCK) {
+  for (; k + WIDE <= len; k += WIDE) {
+    let acc0 = base ? vec(base, k) : vsplat(0);
+    let acc1 = base ? vec(base, k + LANES) : vsplat(0);
+    let acc2 = base ? vec(base, k + 2 * LANES) : vsplat(0);
+    let acc3 = base ? vec(base, k + 3 * LANES) : vsplat(0);
+    let acc4 = base ? vec(base, k + 4 * LANES) : vsplat(0);
+    let acc5 = base ? vec(base, k + 5 * LANES) : vsplat(0);
+    let acc6 = base ? vec(base, k + 6 * LANES) : vsplat(0);
+    let acc7 = base ? vec(base, k + 7 * LANES) : vsplat(0);
+    for (let q: usize = 0; q < count; q++) {
+      const c = vsplat(f(vals, q));
+      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
+      acc0 = vadd(acc0, vmul(c, v128.load(row)));
+      acc1 = vadd(acc1, vmul(c, v128.load(row, 16)));
+      acc2 = vadd(acc2, vmul(c, v128.load(row, 32)));
+      acc3 = vadd(acc3, vmul(c, v128.load(row, 48)));
+      acc4 = vadd(acc4, vmul(c, v128.load(row, 64)));
+      acc5 = vadd(acc5, vmul(c, v128.load(row, 80)));
+      acc6 = vadd(acc6, vmul(c, v128.load(row, 96)));
+      acc7 = vadd(acc7, vmul(c, v128.load(row, 112)));
+    }
+    setVec(dst, k, acc0);
+    setVec(dst, k + LANES, acc1);
+    setVec(dst, k + 2 * LANES, acc2);
+    setVec(dst, k + 3 * LANES, acc3);
+    setVec(dst, k + 4 * LANES, acc4);
+    setVec(dst, k + 5 * LANES, acc5);
+    setVec(dst, k + 6 * LANES, acc6);
+    setVec(dst, k + 7 * LANES, acc7);
+  }
+  if (k + BLOCK <= len) {
     let acc0 = base ? vec(base, k) : vsplat(0);
     let acc1 = base ? vec(base, k + LANES) : vsplat(0);
     let acc2 = base ? vec(base, k + 2 * LANES) : vsplat(0);
@@ -116,6 +148,20 @@ function combineRows(dst: usize, base: usize, rows: usize, stride: usize, vals: 
     setVec(dst, k + LANES, acc1);
     setVec(dst, k + 2 * LANES, acc2);
     setVec(dst, k + 3 * LANES, acc3);
+    k += BLOCK;
+  }
+  if (k + 2 * LANES <= len) {
+    let acc0 = base ? vec(base, k) : vsplat(0);
+    let acc1 = base ? vec(base, k + LANES) : vsplat(0);
+    for (let q: usize = 0; q < count; q++) {
+      const c = vsplat(f(vals, q));
+      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
+      acc0 = vadd(acc0, vmul(c, v128.load(row)));
+      acc1 = vadd(acc1, vmul(c, v128.load(row, 16)));
+    }
+    setVec(dst, k, acc0);
+    setVec(dst, k + LANES, acc1);
+    k += 2 * LANES;
   }
   for (; k + LANES <= len; k += LANES) {
     let acc = base ? vec(base, k) : vsplat(0);
@@ -150,10 +196,40 @@ function gatherStrided(row: usize, stride: usize, len: usize, vals: usize, idx: 
   return count;
 }
 
-/** dst[k] += Σ_q vals[q] · rows[idx[q]·stride + k] for k < len: blocks of four vectors, single vectors, then scalars. */
+/** dst[k] += Σ_q vals[q] · rows[idx[q]·stride + k] for k < len: blocks of eight, four, two vectors, single vectors, then scalars. */
 function accumulateRows(dst: usize, rows: usize, stride: usize, vals: usize, idx: usize, count: usize, len: usize): void {
   let k: usize = 0;
-  for (; k + BLOCK <= len; k += BLOCK) {
+  for (; k + WIDE <= len; k += WIDE) {
+    let acc0 = vec(dst, k);
+    let acc1 = vec(dst, k + LANES);
+    let acc2 = vec(dst, k + 2 * LANES);
+    let acc3 = vec(dst, k + 3 * LANES);
+    let acc4 = vec(dst, k + 4 * LANES);
+    let acc5 = vec(dst, k + 5 * LANES);
+    let acc6 = vec(dst, k + 6 * LANES);
+    let acc7 = vec(dst, k + 7 * LANES);
+    for (let q: usize = 0; q < count; q++) {
+      const c = vsplat(f(vals, q));
+      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
+      acc0 = vadd(acc0, vmul(c, v128.load(row)));
+      acc1 = vadd(acc1, vmul(c, v128.load(row, 16)));
+      acc2 = vadd(acc2, vmul(c, v128.load(row, 32)));
+      acc3 = vadd(acc3, vmul(c, v128.load(row, 48)));
+      acc4 = vadd(acc4, vmul(c, v128.load(row, 64)));
+      acc5 = vadd(acc5, vmul(c, v128.load(row, 80)));
+      acc6 = vadd(acc6, vmul(c, v128.load(row, 96)));
+      acc7 = vadd(acc7, vmul(c, v128.load(row, 112)));
+    }
+    setVec(dst, k, acc0);
+    setVec(dst, k + LANES, acc1);
+    setVec(dst, k + 2 * LANES, acc2);
+    setVec(dst, k + 3 * LANES, acc3);
+    setVec(dst, k + 4 * LANES, acc4);
+    setVec(dst, k + 5 * LANES, acc5);
+    setVec(dst, k + 6 * LANES, acc6);
+    setVec(dst, k + 7 * LANES, acc7);
+  }
+  if (k + BLOCK <= len) {
     let acc0 = vec(dst, k);
     let acc1 = vec(dst, k + LANES);
     let acc2 = vec(dst, k + 2 * LANES);
@@ -170,6 +246,20 @@ function accumulateRows(dst: usize, rows: usize, stride: usize, vals: usize, idx
     setVec(dst, k + LANES, acc1);
     setVec(dst, k + 2 * LANES, acc2);
     setVec(dst, k + 3 * LANES, acc3);
+    k += BLOCK;
+  }
+  if (k + 2 * LANES <= len) {
+    let acc0 = vec(dst, k);
+    let acc1 = vec(dst, k + LANES);
+    for (let q: usize = 0; q < count; q++) {
+      const c = vsplat(f(vals, q));
+      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
+      acc0 = vadd(acc0, vmul(c, v128.load(row)));
+      acc1 = vadd(acc1, vmul(c, v128.load(row, 16)));
+    }
+    setVec(dst, k, acc0);
+    setVec(dst, k + LANES, acc1);
+    k += 2 * LANES;
   }
   for (; k + LANES <= len; k += LANES) {
     let acc = vec(dst, k);
@@ -206,7 +296,40 @@ function gatherPairs(p: usize, r: usize, stride: usize, len: usize, valsP: usize
 /** dst[k] += Σ_q valsA[q] · rowsA[idx[q]·stride + k] + valsB[q] · rowsB[idx[q]·stride + k], k < len. */
 function accumulateRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usize, valsA: usize, valsB: usize, idx: usize, count: usize, len: usize): void {
   let k: usize = 0;
-  for (; k + BLOCK <= len; k += BLOCK) {
+  for (; k + WIDE <= len; k += WIDE) {
+    let acc0 = vec(dst, k);
+    let acc1 = vec(dst, k + LANES);
+    let acc2 = vec(dst, k + 2 * LANES);
+    let acc3 = vec(dst, k + 3 * LANES);
+    let acc4 = vec(dst, k + 4 * LANES);
+    let acc5 = vec(dst, k + 5 * LANES);
+    let acc6 = vec(dst, k + 6 * LANES);
+    let acc7 = vec(dst, k + 7 * LANES);
+    for (let q: usize = 0; q < count; q++) {
+      const ca = vsplat(f(valsA, q));
+      const cb = vsplat(f(valsB, q));
+      const at = (<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT;
+      const ra = rowsA + at;
+      const rb = rowsB + at;
+      acc0 = vadd(acc0, vadd(vmul(ca, v128.load(ra)), vmul(cb, v128.load(rb))));
+      acc1 = vadd(acc1, vadd(vmul(ca, v128.load(ra, 16)), vmul(cb, v128.load(rb, 16))));
+      acc2 = vadd(acc2, vadd(vmul(ca, v128.load(ra, 32)), vmul(cb, v128.load(rb, 32))));
+      acc3 = vadd(acc3, vadd(vmul(ca, v128.load(ra, 48)), vmul(cb, v128.load(rb, 48))));
+      acc4 = vadd(acc4, vadd(vmul(ca, v128.load(ra, 64)), vmul(cb, v128.load(rb, 64))));
+      acc5 = vadd(acc5, vadd(vmul(ca, v128.load(ra, 80)), vmul(cb, v128.load(rb, 80))));
+      acc6 = vadd(acc6, vadd(vmul(ca, v128.load(ra, 96)), vmul(cb, v128.load(rb, 96))));
+      acc7 = vadd(acc7, vadd(vmul(ca, v128.load(ra, 112)), vmul(cb, v128.load(rb, 112))));
+    }
+    setVec(dst, k, acc0);
+    setVec(dst, k + LANES, acc1);
+    setVec(dst, k + 2 * LANES, acc2);
+    setVec(dst, k + 3 * LANES, acc3);
+    setVec(dst, k + 4 * LANES, acc4);
+    setVec(dst, k + 5 * LANES, acc5);
+    setVec(dst, k + 6 * LANES, acc6);
+    setVec(dst, k + 7 * LANES, acc7);
+  }
+  if (k + BLOCK <= len) {
     let acc0 = vec(dst, k);
     let acc1 = vec(dst, k + LANES);
     let acc2 = vec(dst, k + 2 * LANES);
@@ -226,6 +349,23 @@ function accumulateRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usiz
     setVec(dst, k + LANES, acc1);
     setVec(dst, k + 2 * LANES, acc2);
     setVec(dst, k + 3 * LANES, acc3);
+    k += BLOCK;
+  }
+  if (k + 2 * LANES <= len) {
+    let acc0 = vec(dst, k);
+    let acc1 = vec(dst, k + LANES);
+    for (let q: usize = 0; q < count; q++) {
+      const ca = vsplat(f(valsA, q));
+      const cb = vsplat(f(valsB, q));
+      const at = (<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT;
+      const ra = rowsA + at;
+      const rb = rowsB + at;
+      acc0 = vadd(acc0, vadd(vmul(ca, v128.load(ra)), vmul(cb, v128.load(rb))));
+      acc1 = vadd(acc1, vadd(vmul(ca, v128.load(ra, 16)), vmul(cb, v128.load(rb, 16))));
+    }
+    setVec(dst, k, acc0);
+    setVec(dst, k + LANES, acc1);
+    k += 2 * LANES;
   }
   for (; k + LANES <= len; k += LANES) {
     let acc = vec(dst, k);
@@ -588,14 +728,35 @@ export function scaledDifference(out: usize, p: usize, q: usize, c: Real, len: u
 // Between the precisions: float64 vectors (θ and the meta-gradient as Adam and the trainer keep
 // them) to and from the kernels' reals. In the float64 build these are copies.
 
-/** to[j] = from[j] rounded to Real (from: float64). */
+/** to[j] = from[j] rounded to Real (from: float64), as Math.fround does. */
 export function fromF64(to: usize, from: usize, len: usize): void {
-  for (let j: usize = 0; j < len; j++) setF(to, j, <Real>d(from, j));
+  if (sizeof<Real>() == 8) {
+    memory.copy(to, from, len << 3);
+    return;
+  }
+  let j: usize = 0;
+  for (; j + 4 <= len; j += 4) {
+    // two pairs of doubles to two pairs of floats (in the low lanes), then one vector of four
+    const lo = f32x4.demote_f64x2_zero(vecD(from, j));
+    const hi = f32x4.demote_f64x2_zero(vecD(from, j + 2));
+    v128.store(to + (j << SHIFT), f32x4.shuffle(lo, hi, 0, 1, 4, 5));
+  }
+  for (; j < len; j++) setF(to, j, <Real>d(from, j));
 }
 
 /** to[j] = from[j] as float64 (exact). */
 export function toF64(to: usize, from: usize, len: usize): void {
-  for (let j: usize = 0; j < len; j++) setD(to, j, <f64>f(from, j));
+  if (sizeof<Real>() == 8) {
+    memory.copy(to, from, len << 3);
+    return;
+  }
+  let j: usize = 0;
+  for (; j + 4 <= len; j += 4) {
+    const v = v128.load(from + (j << SHIFT));
+    setVecD(to, j, f64x2.promote_low_f32x4(v));
+    setVecD(to, j + 2, f64x2.promote_low_f32x4(f32x4.shuffle(v, v, 2, 3, 2, 3)));
+  }
+  for (; j < len; j++) setD(to, j, <f64>f(from, j));
 }
 
 // Float64 addressing whatever Real is (Adam's vectors, the conversions).

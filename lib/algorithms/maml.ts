@@ -65,7 +65,7 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: MamlOpt
 
   return (theta, task, out) => {
     const { support, query } = task;
-    thetas[0].set(theta);
+    net.setFromF64(thetas[0], theta);
     for (let i = 0; i < innerSteps; i++) {
       net.setPoints(supportPasses[i], support.x, support.y);
       // with the leak, the first step's gradient is kept where the end adds it
@@ -82,7 +82,7 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: MamlOpt
       }
     }
     if (seedCompat) net.add(meta, supportGradAtTheta);
-    out.set(meta.array);
+    net.copyToF64(out, meta);
     return queryLoss;
   };
 }

@@ -76,7 +76,7 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOp
   const u = net.vector(P);
   const hv = net.vector(P);
   return (metaParams, task, out) => {
-    params.set(metaParams);
+    net.setFromF64(params, metaParams);
     for (let i = 0; i < innerSteps; i++) {
       net.setPoints(passes[i], task.support.x, task.support.y);
       net.lossAndGrad(thetas[i], passes[i], grads[i]);
@@ -91,7 +91,7 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOp
       net.hvp(thetas[i], u, passes[i], hv);
       net.subtract(v, hv);
     }
-    out.set(gradOut.array);
+    net.copyToF64(out, gradOut);
     return queryLoss;
   };
 }

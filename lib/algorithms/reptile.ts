@@ -46,9 +46,9 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOp
   const scale = 1 / (innerSteps * innerLr);
   const summed = net.precision === 'f32';
   return (theta, task, out) => {
-    thetaVec.set(theta);
-    phi.set(theta);
+    net.setFromF64(phi, theta);
     if (summed) direction.array.fill(0);
+    else net.setFromF64(thetaVec, theta);
     net.setPoints(pass, task.support.x, task.support.y);
     for (let i = 0; i < innerSteps; i++) {
       net.lossAndGrad(phi, pass, grad);
@@ -56,7 +56,7 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOp
       if (summed) net.axpy(direction, 1 / innerSteps, grad);
     }
     if (!summed) net.scaledDifference(direction, thetaVec, phi, scale);
-    out.set(direction.array);
+    net.copyToF64(out, direction);
     net.setPoints(pass, task.query.x, task.query.y);
     return net.loss(phi, pass);
   };

@@ -20,10 +20,10 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, _options: InnerO
   const thetaVec = net.vector(net.size);
   const grad = net.vector(net.size);
   return (theta, task, out) => {
-    thetaVec.set(theta);
+    net.setFromF64(thetaVec, theta);
     net.setPoints(pass, task.support.x, task.support.y);
     const loss = net.lossAndGrad(thetaVec, pass, grad);
-    out.set(grad.array);
+    net.copyToF64(out, grad);
     return loss;
   };
 }
