@@ -98,7 +98,12 @@ function dot2(p: usize, q: usize, r: usize, t: usize, len: usize): Real {
   return sum;
 }
 
-/** dst[k] = Σ_q vals[q] · rows[idx[q]·stride + k] for k < len (rows: row-major, `stride` reals a row), plus base[k] if base ≠ 0. */
+/**
+ * dst[k] = Σ_q vals[q] · rows[idx[q]·stride + k] for k < len (rows: row-major, `stride` reals a
+ * row), plus base[k] if base ≠ 0, else from +0. Blocks of 8, 4, 2 and 1 vectors held in
+ * registers over the whole list, then scalars: every entry sums in the order of q whatever block
+ * it falls in, so the blocking changes no bits.
+ */
 function combineRows(dst: usize, base: usize, rows: usize, stride: usize, vals: usize, idx: usize, count: usize, len: usize): void {
   let k: usize = 0;
   for (; k + WIDE <= len; k += WIDE) {
@@ -196,86 +201,6 @@ function gatherStrided(row: usize, stride: usize, len: usize, vals: usize, idx: 
   return count;
 }
 
-/** dst[k] += Σ_q vals[q] · rows[idx[q]·stride + k] for k < len: blocks of eight, four, two vectors, single vectors, then scalars. */
-function accumulateRows(dst: usize, rows: usize, stride: usize, vals: usize, idx: usize, count: usize, len: usize): void {
-  let k: usize = 0;
-  for (; k + WIDE <= len; k += WIDE) {
-    let acc0 = vec(dst, k);
-    let acc1 = vec(dst, k + LANES);
-    let acc2 = vec(dst, k + 2 * LANES);
-    let acc3 = vec(dst, k + 3 * LANES);
-    let acc4 = vec(dst, k + 4 * LANES);
-    let acc5 = vec(dst, k + 5 * LANES);
-    let acc6 = vec(dst, k + 6 * LANES);
-    let acc7 = vec(dst, k + 7 * LANES);
-    for (let q: usize = 0; q < count; q++) {
-      const c = vsplat(f(vals, q));
-      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
-      acc0 = vadd(acc0, vmul(c, v128.load(row)));
-      acc1 = vadd(acc1, vmul(c, v128.load(row, 16)));
-      acc2 = vadd(acc2, vmul(c, v128.load(row, 32)));
-      acc3 = vadd(acc3, vmul(c, v128.load(row, 48)));
-      acc4 = vadd(acc4, vmul(c, v128.load(row, 64)));
-      acc5 = vadd(acc5, vmul(c, v128.load(row, 80)));
-      acc6 = vadd(acc6, vmul(c, v128.load(row, 96)));
-      acc7 = vadd(acc7, vmul(c, v128.load(row, 112)));
-    }
-    setVec(dst, k, acc0);
-    setVec(dst, k + LANES, acc1);
-    setVec(dst, k + 2 * LANES, acc2);
-    setVec(dst, k + 3 * LANES, acc3);
-    setVec(dst, k + 4 * LANES, acc4);
-    setVec(dst, k + 5 * LANES, acc5);
-    setVec(dst, k + 6 * LANES, acc6);
-    setVec(dst, k + 7 * LANES, acc7);
-  }
-  if (k + BLOCK <= len) {
-    let acc0 = vec(dst, k);
-    let acc1 = vec(dst, k + LANES);
-    let acc2 = vec(dst, k + 2 * LANES);
-    let acc3 = vec(dst, k + 3 * LANES);
-    for (let q: usize = 0; q < count; q++) {
-      const c = vsplat(f(vals, q));
-      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
-      acc0 = vadd(acc0, vmul(c, v128.load(row)));
-      acc1 = vadd(acc1, vmul(c, v128.load(row, 16)));
-      acc2 = vadd(acc2, vmul(c, v128.load(row, 32)));
-      acc3 = vadd(acc3, vmul(c, v128.load(row, 48)));
-    }
-    setVec(dst, k, acc0);
-    setVec(dst, k + LANES, acc1);
-    setVec(dst, k + 2 * LANES, acc2);
-    setVec(dst, k + 3 * LANES, acc3);
-    k += BLOCK;
-  }
-  if (k + 2 * LANES <= len) {
-    let acc0 = vec(dst, k);
-    let acc1 = vec(dst, k + LANES);
-    for (let q: usize = 0; q < count; q++) {
-      const c = vsplat(f(vals, q));
-      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
-      acc0 = vadd(acc0, vmul(c, v128.load(row)));
-      acc1 = vadd(acc1, vmul(c, v128.load(row, 16)));
-    }
-    setVec(dst, k, acc0);
-    setVec(dst, k + LANES, acc1);
-    k += 2 * LANES;
-  }
-  for (; k + LANES <= len; k += LANES) {
-    let acc = vec(dst, k);
-    for (let q: usize = 0; q < count; q++) {
-      const row = rows + ((<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT);
-      acc = vadd(acc, vmul(vsplat(f(vals, q)), v128.load(row)));
-    }
-    setVec(dst, k, acc);
-  }
-  for (; k < len; k++) {
-    let acc = f(dst, k);
-    for (let q: usize = 0; q < count; q++) acc += f(vals, q) * f(rows, <usize>load<u32>(idx + (q << 2)) * stride + k);
-    setF(dst, k, acc);
-  }
-}
-
 /**
  * The entries where p or r is nonzero, over p[0], p[stride], ... and r likewise (in the hidden
  * layers dz and R{dz} are zero at the same units): values to valsP and valsR, indices to idx.
@@ -293,18 +218,18 @@ function gatherPairs(p: usize, r: usize, stride: usize, len: usize, valsP: usize
   return count;
 }
 
-/** dst[k] += Σ_q valsA[q] · rowsA[idx[q]·stride + k] + valsB[q] · rowsB[idx[q]·stride + k], k < len. */
-function accumulateRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usize, valsA: usize, valsB: usize, idx: usize, count: usize, len: usize): void {
+/** dst[k] = Σ_q valsA[q] · rowsA[idx[q]·stride + k] + valsB[q] · rowsB[idx[q]·stride + k], k < len (from +0, in registers). */
+function combineRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usize, valsA: usize, valsB: usize, idx: usize, count: usize, len: usize): void {
   let k: usize = 0;
   for (; k + WIDE <= len; k += WIDE) {
-    let acc0 = vec(dst, k);
-    let acc1 = vec(dst, k + LANES);
-    let acc2 = vec(dst, k + 2 * LANES);
-    let acc3 = vec(dst, k + 3 * LANES);
-    let acc4 = vec(dst, k + 4 * LANES);
-    let acc5 = vec(dst, k + 5 * LANES);
-    let acc6 = vec(dst, k + 6 * LANES);
-    let acc7 = vec(dst, k + 7 * LANES);
+    let acc0 = vsplat(0);
+    let acc1 = vsplat(0);
+    let acc2 = vsplat(0);
+    let acc3 = vsplat(0);
+    let acc4 = vsplat(0);
+    let acc5 = vsplat(0);
+    let acc6 = vsplat(0);
+    let acc7 = vsplat(0);
     for (let q: usize = 0; q < count; q++) {
       const ca = vsplat(f(valsA, q));
       const cb = vsplat(f(valsB, q));
@@ -330,10 +255,10 @@ function accumulateRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usiz
     setVec(dst, k + 7 * LANES, acc7);
   }
   if (k + BLOCK <= len) {
-    let acc0 = vec(dst, k);
-    let acc1 = vec(dst, k + LANES);
-    let acc2 = vec(dst, k + 2 * LANES);
-    let acc3 = vec(dst, k + 3 * LANES);
+    let acc0 = vsplat(0);
+    let acc1 = vsplat(0);
+    let acc2 = vsplat(0);
+    let acc3 = vsplat(0);
     for (let q: usize = 0; q < count; q++) {
       const ca = vsplat(f(valsA, q));
       const cb = vsplat(f(valsB, q));
@@ -352,8 +277,8 @@ function accumulateRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usiz
     k += BLOCK;
   }
   if (k + 2 * LANES <= len) {
-    let acc0 = vec(dst, k);
-    let acc1 = vec(dst, k + LANES);
+    let acc0 = vsplat(0);
+    let acc1 = vsplat(0);
     for (let q: usize = 0; q < count; q++) {
       const ca = vsplat(f(valsA, q));
       const cb = vsplat(f(valsB, q));
@@ -368,7 +293,7 @@ function accumulateRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usiz
     k += 2 * LANES;
   }
   for (; k + LANES <= len; k += LANES) {
-    let acc = vec(dst, k);
+    let acc = vsplat(0);
     for (let q: usize = 0; q < count; q++) {
       const at = (<usize>load<u32>(idx + (q << 2)) * stride + k) << SHIFT;
       acc = vadd(acc, vadd(vmul(vsplat(f(valsA, q)), v128.load(rowsA + at)), vmul(vsplat(f(valsB, q)), v128.load(rowsB + at))));
@@ -376,7 +301,7 @@ function accumulateRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usiz
     setVec(dst, k, acc);
   }
   for (; k < len; k++) {
-    let acc = f(dst, k);
+    let acc: Real = 0;
     for (let q: usize = 0; q < count; q++) {
       const at = <usize>load<u32>(idx + (q << 2)) * stride + k;
       acc += f(valsA, q) * f(rowsA, at) + f(valsB, q) * f(rowsB, at);
@@ -417,15 +342,15 @@ function outerSum(out: usize, p: usize, q: usize, r: usize, t: usize, n: usize, 
   }
   for (let o: usize = 0; o < nOut; o++) {
     // out[o, :] = Σ over the points s where p[s, o] ≠ 0 of p[s, o] q[s, :] (and the same for r, t)
+    // (the sums start from +0 in registers: no pass that zeroes the row first)
     const dst = out + ((o * nIn) << SHIFT);
-    zero(dst, nIn);
     if (r) {
       // both terms over one list of points (p and r are zero at the same points in a hidden layer)
       const count = gatherPairs(p + (o << SHIFT), r + (o << SHIFT), nOut, n, vals, vals2, idx);
-      accumulateRowPairs(dst, q, t, nIn, vals, vals2, idx, count, nIn);
+      combineRowPairs(dst, q, t, nIn, vals, vals2, idx, count, nIn);
     } else {
       const count = gatherStrided(p + (o << SHIFT), nOut, n, vals, idx);
-      accumulateRows(dst, q, nIn, vals, idx, count, nIn);
+      combineRows(dst, 0, q, nIn, vals, idx, count, nIn);
     }
   }
 }
@@ -611,9 +536,8 @@ function rBackwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, 
   const vw = v + wOff;
   for (let s: usize = 0; s < n; s++) {
     const row = rda + ((s * nIn) << SHIFT);
-    zero(row, nIn);
     const count = gatherPairs(rdz + ((s * nOut) << SHIFT), dz + ((s * nOut) << SHIFT), 1, nOut, vals, vals2, idx);
-    accumulateRowPairs(row, w, vw, nIn, vals, vals2, idx, count, nIn);
+    combineRowPairs(row, w, vw, nIn, vals, vals2, idx, count, nIn);
     maskRow(row, a + ((s * nIn) << SHIFT), nIn);
   }
 }
