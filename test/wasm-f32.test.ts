@@ -17,7 +17,7 @@ import { Rng } from '../lib/tasks/rng';
 import { ALGORITHM, ALGORITHMS } from '../lib/algorithms/registry';
 import { initMetaSgd } from '../lib/algorithms/metasgd';
 import { TaskData } from '../lib/algorithms/types';
-import { train } from '../lib/training/train';
+import { RunState, train } from '../lib/training/train';
 import { Adam } from '../lib/optim/adam';
 import { trainParallel } from '../lib/runtime/parallel';
 import { evaluate } from '../lib/evaluation/evaluate';
@@ -219,6 +219,18 @@ test('wasm-f32: training stays close to the fast engine, gives the same bits twi
   // and it is not the float64 engine under another name
   const f64 = train({ ...config, algo: 'maml', engine: 'wasm', replicas: 3 });
   assert.notDeepEqual(serial.replicas, f64.replicas);
+});
+
+test('wasm-f32: a run resumed from a snapshot ends where the uninterrupted run ends, bit for bit (θ and Adam stay float64)', () => {
+  const input = { algo: 'metasgd' as const, tasks: 5, epochs: 2, replicas: 2, metaBatchSize: 2, seed: 3, layerSizes: [1, 6, 5, 1], engine: 'wasm-f32' as const };
+  const whole = train(input);
+  const every: RunState[] = [];
+  train(input, { onSnapshot: (s) => every.push(s), snapshotEveryMs: 0 });
+  for (const s of [every[2], every[11]]) {
+    const resumed = train(input, { resume: s });
+    assert.deepEqual(resumed.replicas.map((r) => [...r]), whole.replicas.map((r) => [...r]));
+    assert.deepEqual(resumed.history, whole.history);
+  }
 });
 
 test('wasm-f32 is a training engine only: evaluation refuses it (evaluation stays float64)', () => {
