@@ -154,6 +154,8 @@ export class WasmMlp<P extends Precision = 'f64'> {
   private readonly bytes: number;
   /** a float32 engine's float64 staging area for θ coming in and meta-gradients going out (null in float64) */
   private readonly staging: WasmVector<'f64'> | null;
+  /** a view of the staging area's first entries, kept between calls (stagingView) */
+  private stagingSlice: Float64Array | null = null;
 
   constructor(readonly layout: ParamLayout, readonly precision: P = 'f64' as P) {
     if (precision !== 'f64' && precision !== 'f32') throw new MamlInputError(`precision ${String(precision)}`, { option: 'precision', value: precision, expected: "'f64' or 'f32'" });
@@ -350,11 +352,18 @@ export class WasmMlp<P extends Precision = 'f64'> {
   copyToF64(out: Float64Array, from: WasmVector<P>): void {
     const { staging } = this;
     if (staging === null || out.length > staging.length) {
-      out.set(from.array.subarray(0, out.length));
+      out.set(out.length === from.length ? from.array : from.array.subarray(0, out.length));
       return;
     }
     this.k.toF64(staging.ptr, from.ptr, out.length);
-    out.set(staging.array.subarray(0, out.length));
+    out.set(this.stagingView(out.length));
+  }
+
+  /** The first `length` entries of the staging area as a Float64Array, kept between calls (no allocation per task). */
+  private stagingView(length: number): Float64Array {
+    const whole = this.staging!.array;
+    if (this.stagingSlice === null || this.stagingSlice.buffer !== whole.buffer || this.stagingSlice.length !== length) this.stagingSlice = whole.subarray(0, length);
+    return this.stagingSlice;
   }
 
   /** `length` entries of `v` from entry `from` on, as a vector of their own (e.g. the rates half of Meta-SGD's meta-parameters). */
