@@ -26,6 +26,7 @@ export type { ParamEntry, ParamLayout } from './model/params';
 export { DEFAULT_LAYER_SIZES, fromNamedArrays, initParams, paramLayout, toNamedArrays } from './model/params';
 export { FastMlp } from './model/fastMlp';
 export { WasmMlp, WasmTape, WasmVector } from './model/wasmMlp';
+export type { Precision } from './model/wasmMlp';
 
 // algorithms (notebooks 04, 05, 07, 08)
 export type { InnerOptions, MetaGradientFn, TaskData } from './algorithms/types';

@@ -1,5 +1,5 @@
 /**
- * The algorithms, in one table: each name with its meta-gradient on both engines and the facts
+ * The algorithms, in one table: each name with its meta-gradient on every engine and the facts
  * the rest of the library asks about it (defaults, whether it uses the query set, whether the
  * original's support-gradient leak applies, whether it learns its inner learning rates).
  * Training, the autodiff path, the CLI's checks and help, the benchmark and the notebooks read
@@ -37,7 +37,11 @@ export interface Algorithm {
   readonly metaLearner: boolean;
   /** the fast engine's meta-gradient (float64, hand-derived); `capacity`: most points per set */
   fast(net: FastMlp, options: InnerOptions, capacity: number): MetaGradientFn;
-  /** the wasm engine's meta-gradient (float64, the same derivation as `fast`, WebAssembly SIMD kernels) */
+  /**
+   * a wasm engine's meta-gradient (the same derivation as `fast`, WebAssembly SIMD kernels) in
+   * the net's precision: float64 for the `wasm` engine, float32 for `wasm-f32` (θ in and the
+   * meta-gradient out stay float64)
+   */
   wasm(net: WasmMlp<Precision>, options: InnerOptions, capacity: number): MetaGradientFn;
   /** the autodiff path's meta-gradient (tfjs; loaded only when this is called) */
   autodiff(layout: ParamLayout, options: InnerOptions): MetaGradientFn;
