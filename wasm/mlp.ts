@@ -99,6 +99,35 @@ function dot2(p: usize, q: usize, r: usize, t: usize, len: usize): Real {
 }
 
 /**
+ * dst[o0] = c[o0] + dot2(p0, q, r0, t, len) and dst[o1] likewise with p1, r1: two of dot2's sums
+ * in one loop (q and t read once, twice the independent additions in flight), each entry's
+ * operations in dot2's order, so the same bits.
+ */
+function dot2Pair(dst: usize, o0: usize, o1: usize, c: usize, p0: usize, p1: usize, q: usize, r0: usize, r1: usize, t: usize, len: usize): void {
+  let a0 = vsplat(0);
+  let a1 = vsplat(0);
+  let b0 = vsplat(0);
+  let b1 = vsplat(0);
+  let i: usize = 0;
+  for (; i + LANES <= len; i += LANES) {
+    const qi = vec(q, i);
+    const ti = vec(t, i);
+    a0 = vadd(a0, vmul(vec(p0, i), qi));
+    a1 = vadd(a1, vmul(vec(r0, i), ti));
+    b0 = vadd(b0, vmul(vec(p1, i), qi));
+    b1 = vadd(b1, vmul(vec(r1, i), ti));
+  }
+  let sumA = hsum(vadd(a0, a1));
+  let sumB = hsum(vadd(b0, b1));
+  for (; i < len; i++) {
+    sumA += f(p0, i) * f(q, i) + f(r0, i) * f(t, i);
+    sumB += f(p1, i) * f(q, i) + f(r1, i) * f(t, i);
+  }
+  setF(dst, o0, f(c, o0) + sumA);
+  setF(dst, o1, f(c, o1) + sumB);
+}
+
+/**
  * dst[k] = Σ_q vals[q] · rows[idx[q]·stride + k] for k < len (rows: row-major, `stride` reals a
  * row), plus base[k] if base ≠ 0, else from +0. Blocks of 8, 4, 2 and 1 vectors held in
  * registers over the whole list, then scalars: every entry sums in the order of q whatever block
@@ -505,7 +534,16 @@ function rForwardLayer(net: usize, tape: usize, th: usize, v: usize, l: usize, n
       count += <usize>(!relu || f(zs, o) > 0);
     }
     if (relu) zero(rzs, nOut);
-    for (let q: usize = 0; q < count; q++) {
+    let q: usize = 0;
+    if (l > 0) {
+      // two outputs at a time: independent sums side by side, each in dot2's order
+      for (; q + 2 <= count; q += 2) {
+        const o0 = <usize>load<u32>(idx + (q << 2));
+        const o1 = <usize>load<u32>(idx + ((q + 1) << 2));
+        dot2Pair(rzs, o0, o1, c, vw + ((o0 * nIn) << SHIFT), vw + ((o1 * nIn) << SHIFT), as, w + ((o0 * nIn) << SHIFT), w + ((o1 * nIn) << SHIFT), ras, nIn);
+      }
+    }
+    for (; q < count; q++) {
       const o = <usize>load<u32>(idx + (q << 2));
       const vRow = vw + ((o * nIn) << SHIFT);
       setF(rzs, o, f(c, o) + (l == 0 ? dot(vRow, as, nIn) : dot2(vRow, as, w + ((o * nIn) << SHIFT), ras, nIn)));
