@@ -3,9 +3,10 @@
  * (fastMlp.ts, the readable reference, whose header derives them), run by WebAssembly kernels
  * with 128-bit SIMD (wasm/mlp.ts, AssemblyScript, compiled by scripts/build-wasm.ts into
  * wasmKernelsGenerated.ts) in float64 (f64x2: the `wasm` engine) or float32 (f32x4, twice the
- * lanes: `wasm-f32`, for training; `new WasmMlp(layout, 'f32')`). Every vector the passes read or write lives in the
- * module's linear memory: the algorithms allocate their parameter, gradient and direction
- * vectors there (`net.vector(n)`), so a meta-gradient copies only θ in and the result out.
+ * lanes: `wasm-f32`, for training; `new WasmMlp(layout, 'f32')`). Every vector the passes read
+ * or write lives in the module's linear memory: the algorithms allocate their parameter,
+ * gradient and direction vectors there (`net.vector(n)`), so a meta-gradient copies only θ in
+ * and the result out.
  * Memory is laid out once, when vectors and tapes are made; nothing is allocated per call.
  *
  * Each WasmMlp owns one instance of the module (its own memory), so engines in different
