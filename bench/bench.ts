@@ -49,8 +49,15 @@ function median(values: number[]): number {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function msPerTask(algo: AlgoName, engine: EngineName, tasks: number): number {
-  return median(Array.from({ length: RUNS }, (_, i) => train({ algo, engine, tasks, epochs: 1, seed: i }).msPerTask));
+/**
+ * Median ms per task of each engine on one algorithm, the engines' runs interleaved (run i of
+ * every engine, then run i + 1): on a shared machine a slow spell then hits all engines alike,
+ * not the one that happened to be running, so their ratios hold better.
+ */
+function msPerTask(algo: AlgoName, tasksOf: (engine: EngineName) => number): Record<EngineName, number> {
+  const times = TIMED_ENGINES.map(() => [] as number[]);
+  for (let i = 0; i < RUNS; i++) TIMED_ENGINES.forEach((engine, e) => times[e].push(train({ algo, engine, tasks: tasksOf(engine), epochs: 1, seed: i }).msPerTask));
+  return Object.fromEntries(TIMED_ENGINES.map((engine, e) => [engine, median(times[e])])) as Record<EngineName, number>;
 }
 
 interface TorchTiming { code: 'original' | 'textbook'; algo: string; msPerTask: number }
@@ -105,7 +112,7 @@ async function timings(backend: string) {
   console.log(`| algorithm | fast engine ms/task | wasm engine ms/task | wasm-f32 engine ms/task | autodiff (${backend}) ms/task | PyTorch, original's code ms/task | PyTorch, textbook code ms/task | PyTorch original / wasm | PyTorch original / wasm-f32 | PyTorch original / fast | fast / wasm | fast / wasm-f32 | wasm / wasm-f32 | autodiff / fast | fast / arithmetic bound |`);
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const algo of ALGOS) {
-    const ms = Object.fromEntries(TIMED_ENGINES.map((engine) => [engine, msPerTask(algo, engine, engine === 'autodiff' ? autodiffTasks : fastTasks)])) as Record<EngineName, number>;
+    const ms = msPerTask(algo, (engine) => (engine === 'autodiff' ? autodiffTasks : fastTasks));
     perTask[algo] = ms;
     const [orig, text] = [torchMs('original', algo), torchMs('textbook', algo)];
     const vs = (x: number | null, y: number) => (x === null ? 'n/a' : fmt(x / y, 1) + 'x');
