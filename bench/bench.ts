@@ -8,15 +8,16 @@
  * plainly when there is none), the ratio to the arithmetic bound, each engine's dense-equivalent
  * GFLOP/s as a fraction of this core's peak (measured here by tight WebAssembly SIMD matrix
  * products in float64 and float32), the full recipe's wall time, peak RSS and the tfjs tensor
- * count, and whether the engines change results (paired on 1,000 held-out tasks; this part
- * alone with --only-agreement). Every figure is the median of several runs.
+ * count, and whether the engines change results (paired on 1,000 held-out tasks, with a
+ * control for what a float32-sized nudge alone does; this part alone with --only-agreement).
+ * Every figure is the median of several runs.
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/tfjs/autodiff';
-import { evaluateParallel, heldOutTasks, pairedDifference, projectRoot, train, ALGORITHMS, AlgoName, EngineName } from '../lib/index';
+import { evaluateParallel, heldOutTasks, pairedDifference, projectRoot, train, ALGORITHMS, AlgoName, EngineName, RunState, TrainConfigInput, TrainingInterrupted, TrainResult } from '../lib/index';
 import { matmulGflops } from '../lib/model/wasmMlp';
 
 const args = process.argv.slice(2);
@@ -171,25 +172,31 @@ async function timings(backend: string) {
 /**
  * No engine may change results: train the same config with two engines and compare the
  * post-adaptation test MSE on the same held-out tasks, paired per task (evaluation: float64,
- * the default wasm engine, for every model).
+ * the default wasm engine, for every model). A last table is the control for wasm-f32: the fast
+ * engine against itself with θ rounded to float32 once, after the first task, which shows how
+ * far a float32-sized nudge alone carries a 10,000-task training.
  */
 async function agreement() {
   const config = { algo: 'maml' as const, replicas: 1, epochs: 1, tasks: 10_000, seed: 0 };
   const tasks = heldOutTasks(1000);
-  const names: Record<EngineName, string> = { fast: 'fast engine', wasm: 'wasm engine', 'wasm-f32': 'wasm-f32 engine', autodiff: 'tfjs autodiff' };
-  const trained: Partial<Record<EngineName, Awaited<ReturnType<typeof evaluateParallel>>>> = {};
-  const evaluated = async (engine: EngineName) => {
-    if (trained[engine] === undefined) {
-      const model = train({ ...config, engine });
-      trained[engine] = await evaluateParallel(model.replicas, model.layout, tasks, { steps: 10 });
+  type Model = EngineName | 'fast-nudged';
+  const names: Record<Model, string> = { fast: 'fast engine', wasm: 'wasm engine', 'wasm-f32': 'wasm-f32 engine', autodiff: 'tfjs autodiff', 'fast-nudged': 'fast engine, θ rounded to float32 once' };
+  const trainModel = (model: Model) => (model === 'fast-nudged' ? nudgedFast(config) : train({ ...config, engine: model }));
+  const trained: Partial<Record<Model, Awaited<ReturnType<typeof evaluateParallel>>>> = {};
+  const evaluated = async (model: Model) => {
+    if (trained[model] === undefined) {
+      const result = trainModel(model);
+      trained[model] = await evaluateParallel(result.replicas, result.layout, tasks, { steps: 10 });
     }
-    return trained[engine]!;
+    return trained[model]!;
   };
-  for (const [first, second] of [['fast', 'autodiff'], ['wasm', 'fast'], ['wasm-f32', 'fast']] as const) {
+  const pairs: [Model, Model][] = [['fast', 'autodiff'], ['wasm', 'fast'], ['wasm-f32', 'fast'], ['fast-nudged', 'fast']];
+  for (const [first, second] of pairs) {
     const a = await evaluated(first);
     const b = await evaluated(second);
     const d = pairedDifference(a, b);
-    console.log(`\nengine agreement: MAML, 1 model x 1 epoch x 10,000 tasks trained by the ${names[first]} and the ${names[second]} (same seed), 1,000 held-out tasks`);
+    const what = first === 'fast-nudged' ? 'control: MAML, 1 model x 1 epoch x 10,000 tasks trained by the fast engine, once as is and once with θ rounded to float32 after the first task' : `engine agreement: MAML, 1 model x 1 epoch x 10,000 tasks trained by the ${names[first]} and the ${names[second]} (same seed)`;
+    console.log(`\n${what}, 1,000 held-out tasks`);
     console.log(`| k | ${names[first]} | ${names[second]} | ${first} - ${second} (paired) | inside the 95% CI of each |`);
     console.log('|---|---|---|---|---|');
     for (const k of [0, 1, 5, 10]) {
@@ -198,6 +205,23 @@ async function agreement() {
       console.log(`| ${k} | ${x.mean.toFixed(3)} ± ${x.ci95.toFixed(3)} | ${y.mean.toFixed(3)} ± ${y.ci95.toFixed(3)} | ${d[k].mean >= 0 ? '+' : ''}${d[k].mean.toFixed(4)} ± ${d[k].ci95.toFixed(4)} | ${inside ? 'yes' : 'no'} |`);
     }
   }
+}
+
+/** The fast engine's training of `config`, with θ rounded to float32 once after its first task (stopped there, nudged, resumed). */
+function nudgedFast(config: TrainConfigInput): TrainResult {
+  const input = { ...config, engine: 'fast' as const };
+  const controller = new AbortController();
+  let state: RunState | undefined;
+  try {
+    train(input, { progressEvery: 1, signal: controller.signal, onProgress: () => controller.abort() });
+  } catch (err) {
+    if (!(err instanceof TrainingInterrupted)) throw err;
+    state = err.state;
+  }
+  const first = state?.replicas[0];
+  if (first === undefined || first === null) throw new Error('nudgedFast: the run did not stop after its first task');
+  first.theta = first.theta.map(Math.fround);
+  return train(input, { resume: state });
 }
 
 main().catch((err) => {
