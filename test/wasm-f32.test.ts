@@ -25,8 +25,8 @@ import { heldOutTasks } from '../lib/experiment/experiment';
 import { relErr } from './helpers';
 
 /**
- * The row loops step by 8, 4, 2 and 1 vectors of four floats, then scalars. Widths 63 (every
- * step: 32 + 16 + 8 + 4 + 3), 40 (32 + 8), 21 and 19 (16 + 4 + 1, 16 + 3), 9, 7, 6, 5 (a pair or
+ * The row loops step by 8, 4, 2 and 1 vectors of four floats, then scalars; a row of exactly ten
+ * vectors is one pass. Widths 63 (every step: 32 + 16 + 8 + 4 + 3), 40 (ten vectors), 21 and 19 (16 + 4 + 1, 16 + 3), 9, 7, 6, 5 (a pair or
  * a vector, then 1, 3, 2, 1 scalars), 3 and 1 (scalars only).
  */
 const SHAPES = [
@@ -132,20 +132,21 @@ test('wasm-f32: every algorithm\'s meta-gradient and loss equal the fast engine\
   }
 });
 
-test('wasm (float64): the row loops\' every step (63 wide) equals the fast engine (≤ 1e-10)', () => {
-  const sizes = [1, 63, 1];
-  const rng = new Rng(77);
-  const layout = paramLayout(sizes);
-  const theta = initParams(rng, sizes);
-  for (const e of layout.entries) if (e.name.endsWith('.bias')) for (let j = 0; j < e.size; j++) theta[e.offset + j] = rng.uniform(-1, 1);
-  const fast = new FastMlp(layout);
-  const wasm = new WasmMlp(layout);
-  const data: TaskData = { support: { x: points(rng, 7), y: points(rng, 7) }, query: { x: points(rng, 9), y: points(rng, 9) } };
-  const outF = new Float64Array(layout.size);
-  const outW = new Float64Array(layout.size);
-  ALGORITHM.maml.fast(fast, { innerSteps: 2, innerLr: 0.05, seedCompat: false }, 9)(theta, data, outF);
-  ALGORITHM.maml.wasm(wasm, { innerSteps: 2, innerLr: 0.05, seedCompat: false }, 9)(theta, data, outW);
-  assertNear(outW, outF, 1e-10, 'MAML meta-gradient, 1-63-1');
+test('wasm (float64): the row loops\' every step (63 wide) and the one-pass row of ten vectors (20 wide) equal the fast engine (≤ 1e-10)', () => {
+  for (const sizes of [[1, 63, 1], [1, 20, 20, 1]]) {
+    const rng = new Rng(77);
+    const layout = paramLayout(sizes);
+    const theta = initParams(rng, sizes);
+    for (const e of layout.entries) if (e.name.endsWith('.bias')) for (let j = 0; j < e.size; j++) theta[e.offset + j] = rng.uniform(-1, 1);
+    const fast = new FastMlp(layout);
+    const wasm = new WasmMlp(layout);
+    const data: TaskData = { support: { x: points(rng, 7), y: points(rng, 7) }, query: { x: points(rng, 9), y: points(rng, 9) } };
+    const outF = new Float64Array(layout.size);
+    const outW = new Float64Array(layout.size);
+    ALGORITHM.maml.fast(fast, { innerSteps: 2, innerLr: 0.05, seedCompat: false }, 9)(theta, data, outF);
+    ALGORITHM.maml.wasm(wasm, { innerSteps: 2, innerLr: 0.05, seedCompat: false }, 9)(theta, data, outW);
+    assertNear(outW, outF, 1e-10, `MAML meta-gradient, ${sizes.join('-')}`);
+  }
 });
 
 test('wasm-f32: θ converts to float32 rounded to nearest and back exactly (fromF64, toF64, setFromF64, copyToF64, vector.set), odd lengths', () => {
