@@ -288,6 +288,47 @@ function gatherPairs(p: usize, r: usize, stride: usize, len: usize, valsP: usize
 /** dst[k] = Σ_q valsA[q] · rowsA[idx[q]·stride + k] + valsB[q] · rowsB[idx[q]·stride + k], k < len (from +0, in registers). */
 function combineRowPairs(dst: usize, rowsA: usize, rowsB: usize, stride: usize, valsA: usize, valsB: usize, idx: usize, count: usize, len: usize): void {
   let k: usize = 0;
+  if (len == WIDE + 2 * LANES) {
+    // ten vectors in one pass over the list, as in combineRows
+    let acc0 = vsplat(0);
+    let acc1 = vsplat(0);
+    let acc2 = vsplat(0);
+    let acc3 = vsplat(0);
+    let acc4 = vsplat(0);
+    let acc5 = vsplat(0);
+    let acc6 = vsplat(0);
+    let acc7 = vsplat(0);
+    let acc8 = vsplat(0);
+    let acc9 = vsplat(0);
+    for (let q: usize = 0; q < count; q++) {
+      const ca = vsplat(f(valsA, q));
+      const cb = vsplat(f(valsB, q));
+      const at = (<usize>load<u32>(idx + (q << 2)) * stride) << SHIFT;
+      const ra = rowsA + at;
+      const rb = rowsB + at;
+      acc0 = vadd(acc0, vadd(vmul(ca, v128.load(ra)), vmul(cb, v128.load(rb))));
+      acc1 = vadd(acc1, vadd(vmul(ca, v128.load(ra, 16)), vmul(cb, v128.load(rb, 16))));
+      acc2 = vadd(acc2, vadd(vmul(ca, v128.load(ra, 32)), vmul(cb, v128.load(rb, 32))));
+      acc3 = vadd(acc3, vadd(vmul(ca, v128.load(ra, 48)), vmul(cb, v128.load(rb, 48))));
+      acc4 = vadd(acc4, vadd(vmul(ca, v128.load(ra, 64)), vmul(cb, v128.load(rb, 64))));
+      acc5 = vadd(acc5, vadd(vmul(ca, v128.load(ra, 80)), vmul(cb, v128.load(rb, 80))));
+      acc6 = vadd(acc6, vadd(vmul(ca, v128.load(ra, 96)), vmul(cb, v128.load(rb, 96))));
+      acc7 = vadd(acc7, vadd(vmul(ca, v128.load(ra, 112)), vmul(cb, v128.load(rb, 112))));
+      acc8 = vadd(acc8, vadd(vmul(ca, v128.load(ra, 128)), vmul(cb, v128.load(rb, 128))));
+      acc9 = vadd(acc9, vadd(vmul(ca, v128.load(ra, 144)), vmul(cb, v128.load(rb, 144))));
+    }
+    setVec(dst, 0, acc0);
+    setVec(dst, LANES, acc1);
+    setVec(dst, 2 * LANES, acc2);
+    setVec(dst, 3 * LANES, acc3);
+    setVec(dst, 4 * LANES, acc4);
+    setVec(dst, 5 * LANES, acc5);
+    setVec(dst, 6 * LANES, acc6);
+    setVec(dst, 7 * LANES, acc7);
+    setVec(dst, 8 * LANES, acc8);
+    setVec(dst, 9 * LANES, acc9);
+    return;
+  }
   for (; k + WIDE <= len; k += WIDE) {
     let acc0 = vsplat(0);
     let acc1 = vsplat(0);
