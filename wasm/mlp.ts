@@ -37,7 +37,7 @@ const SHIFT: usize = alignof<Real>();
 const LANES: usize = 16 / sizeof<Real>();
 /** Reals in a block of four vectors. */
 const BLOCK: usize = 4 * LANES;
-/** Reals in a block of eight vectors, the widest step of the row loops (a row of 40: f32x4 in one block and a pair). */
+/** Reals in a block of eight vectors, the widest step of the row loops (but see the ten-vector pass in combineRows). */
 const WIDE: usize = 8 * LANES;
 
 @inline function word(table: usize, k: usize): usize {
@@ -130,8 +130,11 @@ function dot2Pair(dst: usize, o0: usize, o1: usize, c: usize, p0: usize, p1: usi
 /**
  * dst[k] = Σ_q vals[q] · rows[idx[q]·stride + k] for k < len (rows: row-major, `stride` reals a
  * row), plus base[k] if base ≠ 0, else from +0. Blocks of 8, 4, 2 and 1 vectors held in
- * registers over the whole list, then scalars: every entry sums in the order of q whatever block
- * it falls in, so the blocking changes no bits.
+ * registers over the whole list, then scalars; a row of exactly ten vectors (40 floats, the
+ * original's width in float32) in one pass, since a second pass over the list for the last two
+ * vectors cost more than their arithmetic (ten accumulators and the multiplier fit x64's sixteen
+ * vector registers; passes of ten for longer rows measured slower). Every entry sums in the
+ * order of q whatever block it falls in, so the blocking changes no bits.
  */
 function combineRows(dst: usize, base: usize, rows: usize, stride: usize, vals: usize, idx: usize, count: usize, len: usize): void {
   let k: usize = 0;
