@@ -1,4 +1,4 @@
-// AssemblyScript source of the wasm engine's kernels (lib/model/wasmMlp.ts drives them).
+// AssemblyScript source of the wasm engines' kernels (lib/model/wasmMlp.ts drives them).
 // Built by scripts/build-wasm.ts (npm run build:wasm, run by npm ci's postinstall) into
 // lib/model/wasmKernelsGenerated.ts. Not part of the TypeScript build: it is compiled by asc.
 //
@@ -6,10 +6,11 @@
 // 128-bit SIMD inner loops, in one of two precisions. `Real` and the vector operations (vsplat,
 // vadd, vsub, vmul, vgt, hsum, transposeBlock) come from a prelude that scripts/build-wasm.ts
 // passes to asc as a library (`--lib`: its exports are globals here): wasm/real-f64.ts (f64,
-// f64x2: the wasm engine) or wasm/real-f32.ts (f32, f32x4: the wasm-f32 engine). Loops run over
-// blocks of four vectors, then single vectors, then scalars for the last < LANES entries. Adam's
-// step and the benchmark's matrix products are float64 (and float32) in both builds, whatever
-// Real is. Nothing is allocated here: every buffer is a region of linear memory that the
+// f64x2: the wasm engine) or wasm/real-f32.ts (f32, f32x4: the wasm-f32 engine). Row loops run
+// over blocks of eight, four, two and one vectors (a row of exactly ten in one pass), then
+// scalars for the last < LANES entries; each entry's additions keep one order whatever the
+// blocking. Adam's step and the benchmark's matrix products are float64 (and float32) in both
+// builds, whatever Real is. Nothing is allocated here: every buffer is a region of linear memory that the
 // TypeScript side reserved once, described by two tables of u32 words:
 //
 //   net table:  [L, then per layer l: nIn, nOut, wOff, bOff, wtPtr]
