@@ -852,6 +852,13 @@ export function adamStep(theta: usize, g: usize, m: usize, v: usize, len: usize,
   }
 }
 
+/** y += x on float64 vectors in either precision's module (the trainer's sum of a meta-batch's gradients; IEEE adds entry by entry, the same bits as its TypeScript loop). */
+export function addF64(y: usize, x: usize, len: usize): void {
+  let j: usize = 0;
+  for (; j + 2 <= len; j += 2) setVecD(y, j, f64x2.add(vecD(y, j), vecD(x, j)));
+  if (j < len) setD(y, j, d(y, j) + d(x, j));
+}
+
 // The benchmark's yardstick (bench/bench.ts): dense matrix products in tight SIMD loops, to
 // measure what this core sustains in float64 (f64x2) and float32 (f32x4) WebAssembly.
 

@@ -28,6 +28,9 @@ export type Precision = 'f64' | 'f32';
 /** The typed array over a vector of each precision. */
 export type RealArray<P extends Precision> = P extends 'f32' ? Float32Array : Float64Array;
 
+/** Adam's hyper-parameters for one step (see lib/optim/adam.ts). */
+export interface AdamHyper { beta1: number; beta2: number; stepSize: number; sqrtC2: number; eps: number }
+
 /** The part of a LinearMemory used here. */
 interface LinearMemory {
   readonly buffer: ArrayBuffer;
@@ -61,6 +64,7 @@ interface Kernels {
   fromF64(to: number, from: number, len: number): void;
   toF64(to: number, from: number, len: number): void;
   adamStep(theta: number, g: number, m: number, v: number, len: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, sqrtC2: number, eps: number): void;
+  addF64(y: number, x: number, len: number): void;
   matmulF64(a: number, b: number, c: number, m: number, k: number, n: number): void;
   matmulF32(a: number, b: number, c: number, m: number, k: number, n: number): void;
   heapBase(): number;
@@ -329,9 +333,29 @@ export class WasmMlp<P extends Precision = 'f64'> {
    * calls it): the same operations in the same order as its TypeScript loop, so the same bits,
    * in either precision's module.
    */
-  adamStep(theta: WasmVector<'f64'>, g: WasmVector<'f64'>, m: WasmVector<'f64'>, v: WasmVector<'f64'>, hyper: { beta1: number; beta2: number; stepSize: number; sqrtC2: number; eps: number }): void {
+  /**
+   * The byte address of `values` when it is a view of this engine's memory (a vector's `array`),
+   * else null: the trainer keeps θ and its gradients here, so the passes read and write them in
+   * place instead of copying 14 KB in and out several times per task.
+   */
+  addressOf(values: Float64Array): number | null {
+    return values.buffer === this.memory.buffer ? values.byteOffset : null;
+  }
+
+  /** y += x, float64 vectors of this engine (`doubles()`), entry by entry: the same bits as a TypeScript loop. */
+  addDoubles(y: WasmVector<'f64'>, x: WasmVector<'f64'>): void {
+    if (y.length !== x.length) throw new RangeError(`addDoubles: lengths ${y.length} and ${x.length}`);
+    this.k.addF64(y.ptr, x.ptr, y.length);
+  }
+
+  adamStep(theta: WasmVector<'f64'>, g: WasmVector<'f64'>, m: WasmVector<'f64'>, v: WasmVector<'f64'>, hyper: AdamHyper): void {
+    this.adamStepAt(theta.ptr, g.ptr, m, v, hyper);
+  }
+
+  /** adamStep on θ and g given by their addresses in this memory (views the trainer keeps here; see addressOf), `m.length` entries. */
+  adamStepAt(thetaPtr: number, gPtr: number, m: WasmVector<'f64'>, v: WasmVector<'f64'>, hyper: AdamHyper): void {
     const { beta1, beta2, stepSize, sqrtC2, eps } = hyper;
-    this.k.adamStep(theta.ptr, g.ptr, m.ptr, v.ptr, theta.length, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, sqrtC2, eps);
+    this.k.adamStep(thetaPtr, gPtr, m.ptr, v.ptr, m.length, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, sqrtC2, eps);
   }
 
   /**
@@ -341,6 +365,14 @@ export class WasmMlp<P extends Precision = 'f64'> {
    */
   setFromF64(to: WasmVector<P>, values: Float64Array): void {
     const { staging } = this;
+    const at = this.addressOf(values);
+    if (at !== null) {
+      // already in this memory (the trainer keeps θ here): no copy into the staging area
+      if (staging === null) {
+        if (at !== to.ptr) to.array.set(values);
+      } else this.k.fromF64(to.ptr, at, values.length);
+      return;
+    }
     if (staging === null || values.length > staging.length) {
       to.set(values);
       return;
@@ -352,6 +384,12 @@ export class WasmMlp<P extends Precision = 'f64'> {
   /** out = from as float64 (exact), e.g. a meta-gradient for Adam; the first out.length entries. */
   copyToF64(out: Float64Array, from: WasmVector<P>): void {
     const { staging } = this;
+    const at = this.addressOf(out);
+    if (at !== null && staging !== null) {
+      // out is in this memory (the trainer's gradient): converted straight into it
+      this.k.toF64(at, from.ptr, out.length);
+      return;
+    }
     if (staging === null || out.length > staging.length) {
       out.set(out.length === from.length ? from.array : from.array.subarray(0, out.length));
       return;

@@ -68,9 +68,18 @@ export class Adam {
     const sqrtC2 = Math.sqrt(c2);
     if (this.wasm !== null) {
       const w = this.wasm;
+      const hyper = { beta1, beta2, stepSize, sqrtC2, eps };
+      const thetaAt = w.net.addressOf(theta);
+      const gradAt = w.net.addressOf(grad);
+      if (thetaAt !== null && gradAt !== null) {
+        // θ and the gradient already live in the engine's memory (the trainer's): updated in place
+        if (theta.length !== w.m.length || grad.length !== w.m.length) fail('adam step', `${theta.length} parameters and ${grad.length} gradients`, `${w.m.length} of each`);
+        w.net.adamStepAt(thetaAt, gradAt, w.m, w.v, hyper);
+        return;
+      }
       w.theta.set(theta);
       w.grad.set(grad);
-      w.net.adamStep(w.theta, w.grad, w.m, w.v, { beta1, beta2, stepSize, sqrtC2, eps });
+      w.net.adamStep(w.theta, w.grad, w.m, w.v, hyper);
       theta.set(w.theta.array);
       return;
     }
