@@ -236,14 +236,14 @@ test('train reports what it did on stderr: the engine, the run, and where it wen
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '');
   const lines = r.stderr.trim().split('\n');
-  assert.match(lines[0], /^engine: wasm \(hand-derived float64 gradients in WebAssembly SIMD kernels/, 'the default engine');
-  assert.match(lines.at(-1)!, new RegExp(`^trained fomaml \\(seed-compat\\): 2 replica\\(s\\) x 2 epoch\\(s\\) x 15 tasks in \\d+(ms|s) \\(\\d+\\.\\d{3} ms/task, engine wasm, main thread\\) -> ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  assert.match(lines[0], /^engine: wasm-f32 \(hand-derived gradients in float32 WebAssembly SIMD kernels, weights and Adam in float64/, 'the default engine');
+  assert.match(lines.at(-1)!, new RegExp(`^trained fomaml \\(seed-compat\\): 2 replica\\(s\\) x 2 epoch\\(s\\) x 15 tasks in \\d+(ms|s) \\(\\d+\\.\\d{3} ms/task, engine wasm-f32, main thread\\) -> ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   assert.match(r.stderr, /^train fomaml \[#{30}\] 100% 60\/60 tasks/m, 'progress to 2 × 2 × 15 = 60 tasks');
   const fast = await runCli(['train', ...small, '--engine', 'fast', '--out', path.join(dir, 'report-fast.json')]);
   assert.match(fast.stderr, /^engine: fast \(hand-derived float64 gradients in TypeScript, the reference/);
   assert.match(fast.stderr, /, engine fast, main thread\) ->/);
   const ck = loadCheckpoint(out);
-  assert.equal(ck.config.engine, 'wasm');
+  assert.equal(ck.config.engine, 'wasm-f32');
   assert.equal(ck.config.epochs, 2);
   assert.equal(ck.config.tasks, 15);
   assert.equal(ck.replicas.length, 2);

@@ -14,6 +14,11 @@
  * additions), after test/wasm-engine.test.ts had checked that engine against the fast one
  * (≤ 1e-10 per meta-gradient) and finite differences; they differ from the fast engine's in
  * the last digits only (another summation order).
+ * The wasm-f32 engine's stages ('… (wasm-f32)', the default engine) were recorded the same way on
+ * 2026-11-27 at the commit that made it the default, after test/wasm-f32.test.ts had checked it
+ * against the fast engine (≤ 1e-4 per meta-gradient, ~1e-7 typical) and the benchmark had shown
+ * its trained models' accuracy inside the fast engine's 95% CIs; they differ from the float64
+ * stages around the 7th digit (float32 meta-gradients).
  * Tolerance: 1e-9 relative (far above the last-bit noise of a change of CPU or libm, far below
  * any real change).
  */
@@ -56,6 +61,10 @@ function stages(): [string, string, number[]][] {
     const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3, engine: 'wasm' });
     out.push([`train ${name} (wasm)`, `training ${name} on the wasm engine (lib/model/wasmMlp.ts, wasm/mlp.ts, the algorithms' createWasmMetaGradient)`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
   }
+  for (const [name, algo, seedCompat] of runs) {
+    const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3, engine: 'wasm-f32' });
+    out.push([`train ${name} (wasm-f32)`, `training ${name} on the wasm-f32 engine, the default (wasm/mlp.ts over wasm/real-f32.ts, lib/model/wasmMlp.ts, the trainer's in-memory vectors)`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
+  }
   const e = evaluate(trainedMaml, layout, tasks, { steps: 5, lr: 0.02, engine: 'fast' });
   out.push(['evaluate', 'evaluation (lib/evaluation/evaluate.ts)', [0, 1, 5].flatMap((k) => [e.summary[k].mean, e.summary[k].ci95, e.summary[k].median])]);
   const w = evaluate(trainedMaml, layout, tasks, { steps: 5, lr: 0.02, engine: 'wasm' });
@@ -79,6 +88,12 @@ const GOLDEN: Record<string, number[]> = {
   'train transfer (wasm)': [-6.20387137192747, -44.11762753233665, -16.978569427720064, -80.6960145086087, 4.3696910884483495, 4.349817215161204, 4.413154331836075, 4.370645465150341],
   'train reptile (wasm)': [-1.835449381948819, -27.15594777894447, -12.59538753645601, -62.97841067091817, 3.5247850643097283, 4.113136429184811, 3.9962860423374424, 3.741246659096875],
   'train metasgd (wasm)': [24.609759057543208, 79.3799415734158, 13.683402565869597, 41.50481641542895, 3.5982986094057523, 4.158670942940902, 4.059041821670013, 3.8725390887173186],
+  'train maml (wasm-f32)': [-2.936495509179724, -31.223267818264933, -13.864295692111648, -68.36438325592783, 3.6466921779637533, 4.192731291397164, 4.084340078445773, 3.942470380105078],
+  'train fomaml (wasm-f32)': [-4.403235811778959, -36.9148652893639, -15.231806807903943, -73.96519750590795, 3.6545060367633897, 4.19936825921759, 4.086302360147238, 3.962949887670887],
+  'train maml-seedcompat (wasm-f32)': [-3.900381050802516, -35.16607845124748, -15.018444172332616, -73.18050035947311, 3.6650097359127054, 4.185948217753321, 4.0874492781857645, 3.9564198086659115],
+  'train transfer (wasm-f32)': [-6.203871380542475, -44.11762749625299, -16.97856943495035, -80.69601454332066, 4.369691134026895, 4.349817149884378, 4.413154328552385, 4.370645487091194],
+  'train reptile (wasm-f32)': [-1.8354493927776507, -27.155947785189696, -12.59538808912704, -62.97841299628363, 3.524784989686062, 4.113136507058516, 3.99628600658228, 3.7412466047642132],
+  'train metasgd (wasm-f32)': [24.60975925158901, 79.37994234598065, 13.68340271470023, 41.50481700263642, 3.5982986278211078, 4.158670888189226, 4.0590418862178925, 3.872539084435751],
   'evaluate': [5.041660524118645, 1.8355076653757727, 4.458806187625987, 4.722566577757563, 1.8049955483181181, 3.9127524773130675, 5.073290433443931, 2.0285051329377874, 3.668324918777128],
   'evaluate (wasm)': [5.041660524118645, 1.8355076653757727, 4.458806187625987, 4.722566577757563, 1.8049955483181181, 3.9127524773130675, 5.073290433443931, 2.0285051329377874, 3.6683249187771283],
 };

@@ -28,6 +28,13 @@ import { relErr } from './helpers';
 
 type Bug = 'none' | 'shuffle-once' | 'divide-by-full-batch' | 'reuse-first-task' | 'drop-seed-compat';
 
+/**
+ * The engine the replays check: float64 WebAssembly, which agrees with the replay's fast-engine
+ * arithmetic to ~1e-15, far inside the 1e-10 the replays allow. (The default, wasm-f32, rounds
+ * its meta-gradients to float32: test/wasm-f32.test.ts checks it against the fast engine.)
+ */
+const REPLAY_ENGINE = 'wasm';
+
 interface ReplayConfig {
   algo: 'maml' | 'fomaml';
   seedCompat: boolean;
@@ -102,7 +109,7 @@ test('two epochs with a partial last meta-batch: a new order every epoch, the la
   // 8 tasks, batches of 3: 3 + 3 + 2 per epoch (a last batch of 2, so that dividing it by 3
   // instead of 2 shows; a batch of one needs no division at all)
   const config: ReplayConfig = { algo: 'maml', seedCompat: false, tasks: 8, epochs: 2, metaBatchSize: 3, freshTasks: false, seed: 11 };
-  const result = train({ ...config });
+  const result = train({ ...config, engine: REPLAY_ENGINE });
   const r = replay(config);
   assert.notDeepEqual(r.orders[0].map((t) => t.amplitude), r.orders[1].map((t) => t.amplitude), 'the two epochs see different orders');
   assertReplayed(result.replicas[0], config, ['shuffle-once', 'divide-by-full-batch'], 'train()');
@@ -112,7 +119,7 @@ test('two epochs with a partial last meta-batch: a new order every epoch, the la
 
 test('a second replica uses its own stream; first-order MAML with batches of 2 over 5 tasks', () => {
   const config: ReplayConfig = { algo: 'fomaml', seedCompat: false, tasks: 5, epochs: 2, metaBatchSize: 2, freshTasks: false, seed: 12 };
-  const result = train({ ...config, replicas: 2 });
+  const result = train({ ...config, replicas: 2, engine: REPLAY_ENGINE });
   assertReplayed(result.replicas[0], config, ['divide-by-full-batch'], 'replica 0');
   assertReplayed(result.replicas[1], { ...config, replica: 1 }, [], 'replica 1');
 });
@@ -122,14 +129,14 @@ test('fresh tasks: every meta-training step sees a task drawn for it (all distin
   const r = replay(config);
   const amplitudes = r.orders.flat().map((t) => t.amplitude);
   assert.equal(new Set(amplitudes).size, 12, 'the replay draws 12 distinct tasks');
-  const result = train({ ...config });
+  const result = train({ ...config, engine: REPLAY_ENGINE });
   assertReplayed(result.replicas[0], config, ['reuse-first-task'], 'train() with freshTasks');
 });
 
 for (const algo of ['maml', 'fomaml'] as const) {
   test(`seedCompat reaches ${algo}'s meta-gradient through train(), a checkpoint round trip and the CLI`, async () => {
     const config: ReplayConfig = { algo, seedCompat: true, tasks: 5, epochs: 2, metaBatchSize: 2, freshTasks: false, seed: 14 };
-    const result = train({ ...config });
+    const result = train({ ...config, engine: REPLAY_ENGINE });
     assert.equal(result.config.seedCompat, true);
     assertReplayed(result.replicas[0], config, ['drop-seed-compat'], `train() ${algo}`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-replay-'));
@@ -146,7 +153,7 @@ for (const algo of ['maml', 'fomaml'] as const) {
     process.stderr.write = () => true;
     console.error = () => {};
     try {
-      await runCli(['train', '--algo', algo, '--seed-compat', '--tasks', '5', '--epochs', '2', '--meta-batch', '2', '--seed', '14', '--out', viaCli], quiet);
+      await runCli(['train', '--algo', algo, '--seed-compat', '--tasks', '5', '--epochs', '2', '--meta-batch', '2', '--seed', '14', '--engine', REPLAY_ENGINE, '--out', viaCli], quiet);
     } finally {
       process.stderr.write = write;
       console.error = error;
@@ -159,7 +166,7 @@ for (const algo of ['maml', 'fomaml'] as const) {
     process.stderr.write = () => true;
     console.error = () => {};
     try {
-      await runCli(['train', '--algo', algo, '--tasks', '5', '--epochs', '2', '--meta-batch', '2', '--seed', '14', '--out', textbook], quiet);
+      await runCli(['train', '--algo', algo, '--tasks', '5', '--epochs', '2', '--meta-batch', '2', '--seed', '14', '--engine', REPLAY_ENGINE, '--out', textbook], quiet);
     } finally {
       process.stderr.write = write;
       console.error = error;

@@ -20,7 +20,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-config-'));
 test('defaults are the original recipe: 4 epochs over 10,000 tasks (transfer: 1), α 0.01, Adam 0.001, K = 10', () => {
   assert.deepEqual(resolveTrainConfig({ algo: 'maml' }), {
     algo: 'maml', seedCompat: false, replicas: 1, epochs: 4, tasks: 10_000, freshTasks: false, metaBatchSize: 1, innerSteps: 1,
-    innerLr: 0.01, metaLr: 0.001, seed: 0, layerSizes: [1, 40, 40, 1], taskOptions: { ...ORIGINAL_TASKS }, engine: 'wasm',
+    innerLr: 0.01, metaLr: 0.001, seed: 0, layerSizes: [1, 40, 40, 1], taskOptions: { ...ORIGINAL_TASKS }, engine: 'wasm-f32',
   });
   assert.equal(resolveTrainConfig({ algo: 'transfer' }).epochs, 1);
   assert.equal(resolveTrainConfig({ algo: 'reptile' }).innerSteps, 3);
