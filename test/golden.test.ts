@@ -51,19 +51,18 @@ function stages(): [string, string, number[]][] {
   const layout = paramLayout();
   let trainedMaml: Float64Array[] = [];
   const runs: [string, AlgoName, boolean][] = [['maml', 'maml', false], ['fomaml', 'fomaml', false], ['maml-seedcompat', 'maml', true], ['transfer', 'transfer', false], ['reptile', 'reptile', false], ['metasgd', 'metasgd', false]];
-  // the fast engine named explicitly: its numbers are the ones recorded first, whatever the default
-  for (const [name, algo, seedCompat] of runs) {
-    const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3, engine: 'fast' });
-    if (name === 'maml') trainedMaml = r.replicas;
-    out.push([`train ${name}`, `training ${name} (lib/training/train.ts, lib/algorithms/, lib/model/fastMlp.ts, lib/optim/adam.ts)`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
-  }
-  for (const [name, algo, seedCompat] of runs) {
-    const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3, engine: 'wasm' });
-    out.push([`train ${name} (wasm)`, `training ${name} on the wasm engine (lib/model/wasmMlp.ts, wasm/mlp.ts, the algorithms' createWasmMetaGradient)`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
-  }
-  for (const [name, algo, seedCompat] of runs) {
-    const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3, engine: 'wasm-f32' });
-    out.push([`train ${name} (wasm-f32)`, `training ${name} on the wasm-f32 engine, the default (wasm/mlp.ts over wasm/real-f32.ts, lib/model/wasmMlp.ts, the trainer's in-memory vectors)`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
+  // every engine named explicitly (the fast engine's numbers were recorded first), whatever the default
+  const where: Record<'fast' | 'wasm' | 'wasm-f32', [string, string]> = {
+    fast: ['', 'lib/training/train.ts, lib/algorithms/, lib/model/fastMlp.ts, lib/optim/adam.ts'],
+    wasm: [' (wasm)', 'on the wasm engine: lib/model/wasmMlp.ts, wasm/mlp.ts, the algorithms\' createWasmMetaGradient'],
+    'wasm-f32': [' (wasm-f32)', 'on the wasm-f32 engine, the default: wasm/mlp.ts over wasm/real-f32.ts, lib/model/wasmMlp.ts, the trainer\'s in-memory vectors'],
+  };
+  for (const engine of ['fast', 'wasm', 'wasm-f32'] as const) {
+    for (const [name, algo, seedCompat] of runs) {
+      const r = train({ algo, seedCompat, tasks: 60, epochs: 2, metaBatchSize: 4, replicas: 2, seed: 3, engine });
+      if (name === 'maml' && engine === 'fast') trainedMaml = r.replicas;
+      out.push([`train ${name}${where[engine][0]}`, `training ${name} (${where[engine][1]})`, [...checksum(r.replicas[0]), ...checksum(r.replicas[1]), ...r.history.flat()]]);
+    }
   }
   const e = evaluate(trainedMaml, layout, tasks, { steps: 5, lr: 0.02, engine: 'fast' });
   out.push(['evaluate', 'evaluation (lib/evaluation/evaluate.ts)', [0, 1, 5].flatMap((k) => [e.summary[k].mean, e.summary[k].ci95, e.summary[k].median])]);

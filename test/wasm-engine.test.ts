@@ -10,7 +10,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { FastMlp } from '../lib/model/fastMlp';
 import { WasmMlp } from '../lib/model/wasmMlp';
 import { initParams, paramLayout } from '../lib/model/params';
 import { Rng } from '../lib/tasks/rng';
@@ -25,7 +24,8 @@ import { heldOutTasks } from '../lib/experiment/experiment';
 import { KERNELS_F32_WASM_BASE64, KERNELS_SOURCE_SHA256, KERNELS_WASM_BASE64 } from '../lib/model/wasmKernelsGenerated';
 import { compileKernels, GENERATED, kernelSourceHash } from '../scripts/build-wasm';
 import { refGrad, refMse } from './reference';
-import { fdGradient, relErr } from './helpers';
+import { fdGradient } from './helpers';
+import { assertMetaGradientsMatchFast, assertNear, points, randomVector, setup as setupFor } from './wasm-helpers';
 
 const SHAPES = [
   [1, 40, 40, 1],
@@ -36,24 +36,11 @@ const SHAPES = [
   [1, 1, 1],
 ];
 const POINT_COUNTS = [10, 1, 2, 3, 17];
+const setup = (sizes: number[], seed: number) => setupFor(sizes, seed, 'f64');
 const TOL = 1e-10;
 
-const points = (rng: Rng, n: number) => Float64Array.from({ length: n }, () => rng.uniform(-5, 5));
-const randomVector = (rng: Rng, n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
 
-function assertNear(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
-  const e = relErr(actual, expected);
-  assert.ok(e <= tol, `${what}: relative error ${e} (tolerance ${tol})`);
-}
 
-/** Both engines on one shape, parameters whose biases switch some units of every layer off. */
-function setup(sizes: number[], seed: number) {
-  const rng = new Rng(seed);
-  const layout = paramLayout(sizes);
-  const theta = initParams(rng, sizes);
-  for (const e of layout.entries) if (e.name.endsWith('.bias')) for (let j = 0; j < e.size; j++) theta[e.offset + j] = rng.uniform(-1, 1);
-  return { rng, layout, theta, fast: new FastMlp(layout), wasm: new WasmMlp(layout) };
-}
 
 test('wasm engine: the generated modules (float64 and float32) were built from the current wasm/mlp.ts and preludes (else: npm run build:wasm)', () => {
   assert.equal(KERNELS_SOURCE_SHA256, kernelSourceHash(), `${GENERATED} is stale against wasm/mlp.ts, wasm/real-f64.ts, wasm/real-f32.ts or the compiler: run npm run build:wasm`);
@@ -150,34 +137,7 @@ test('wasm engine: hvp refuses a tape without the gradient of this θ; too many 
 });
 
 test('wasm engine: every algorithm\'s meta-gradient and loss equal the fast engine\'s (≤ 1e-10), incl. seedCompat, 2 inner steps, Meta-SGD\'s rates', () => {
-  for (const [k, sizes] of SHAPES.entries()) {
-    for (const algo of ALGORITHMS) {
-      for (const innerSteps of [1, 2]) {
-        for (const seedCompat of ALGORITHM[algo].leakApplies ? [false, true] : [false]) {
-          const { rng, layout, theta, fast, wasm } = setup(sizes, 100 + 10 * k + innerSteps);
-          const capacity = 17;
-          const options = { innerSteps, innerLr: 0.05, seedCompat };
-          let params: Float64Array = theta;
-          if (ALGORITHM[algo].learnsRates) {
-            params = initMetaSgd(theta, 0.05);
-            for (let j = layout.size; j < params.length; j++) params[j] = rng.uniform(0.001, 0.1);
-          }
-          const metaF = ALGORITHM[algo].fast(fast, options, capacity);
-          const metaW = ALGORITHM[algo].wasm(wasm, options, capacity);
-          for (const [support, query] of [[10, 10], [3, 17], [1, 2]]) {
-            const data: TaskData = { support: { x: points(rng, support), y: points(rng, support) }, query: { x: points(rng, query), y: points(rng, query) } };
-            const outF = new Float64Array(params.length);
-            const outW = new Float64Array(params.length).fill(5);
-            const lossF = metaF(params, data, outF);
-            const lossW = metaW(params, data, outW);
-            const what = `${algo}${seedCompat ? ' (seedCompat)' : ''}, ${sizes.join('-')}, ${innerSteps} inner step(s), ${support}/${query} points`;
-            assert.ok(Math.abs(lossW - lossF) <= TOL * lossF, `${what}: loss ${lossW} vs ${lossF}`);
-            assertNear(outW, outF, TOL, `${what}: meta-gradient`);
-          }
-        }
-      }
-    }
-  }
+  assertMetaGradientsMatchFast(SHAPES, 'f64', TOL);
 });
 
 test('wasm engine: MAML\'s meta-gradient equals finite differences of the reference objective', () => {

@@ -15,7 +15,6 @@ import { WasmMlp } from '../lib/model/wasmMlp';
 import { initParams, paramLayout } from '../lib/model/params';
 import { Rng } from '../lib/tasks/rng';
 import { ALGORITHM, ALGORITHMS } from '../lib/algorithms/registry';
-import { initMetaSgd } from '../lib/algorithms/metasgd';
 import { TaskData } from '../lib/algorithms/types';
 import { RunState, train } from '../lib/training/train';
 import { Adam } from '../lib/optim/adam';
@@ -23,6 +22,7 @@ import { trainParallel } from '../lib/runtime/parallel';
 import { evaluate } from '../lib/evaluation/evaluate';
 import { heldOutTasks } from '../lib/experiment/experiment';
 import { relErr } from './helpers';
+import { assertMetaGradientsMatchFast, assertNear, points, randomVector, setup as setupFor } from './wasm-helpers';
 
 /**
  * The row loops step by 8, 4, 2 and 1 vectors of four floats, then scalars; a row of exactly ten
@@ -41,24 +41,11 @@ const SHAPES = [
 ];
 const POINT_COUNTS = [10, 1, 2, 3, 5, 17];
 /** float32 against float64, norm-relative */
+const setup = (sizes: number[], seed: number) => setupFor(sizes, seed, 'f32');
 const TOL = 1e-4;
 
-const points = (rng: Rng, n: number) => Float64Array.from({ length: n }, () => rng.uniform(-5, 5));
-const randomVector = (rng: Rng, n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
 
-function assertNear(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
-  const e = relErr(actual, expected);
-  assert.ok(e <= tol, `${what}: relative error ${e} (tolerance ${tol})`);
-}
 
-/** The fast engine and a float32 wasm engine on one shape, biases that switch some units of every layer off. */
-function setup(sizes: number[], seed: number) {
-  const rng = new Rng(seed);
-  const layout = paramLayout(sizes);
-  const theta = initParams(rng, sizes);
-  for (const e of layout.entries) if (e.name.endsWith('.bias')) for (let j = 0; j < e.size; j++) theta[e.offset + j] = rng.uniform(-1, 1);
-  return { rng, layout, theta, fast: new FastMlp(layout), wasm: new WasmMlp(layout, 'f32') };
-}
 
 test('wasm-f32: predictions, loss, gradient and H·v equal the fast float64 engine to ≤ 1e-4, every shape and point count', () => {
   let worst = 0;
@@ -102,34 +89,7 @@ test('wasm-f32: predictions, loss, gradient and H·v equal the fast float64 engi
 });
 
 test('wasm-f32: every algorithm\'s meta-gradient and loss equal the fast engine\'s (≤ 1e-4), incl. seedCompat, 2 inner steps, Meta-SGD\'s rates', () => {
-  for (const [k, sizes] of SHAPES.entries()) {
-    for (const algo of ALGORITHMS) {
-      for (const innerSteps of [1, 2]) {
-        for (const seedCompat of ALGORITHM[algo].leakApplies ? [false, true] : [false]) {
-          const { rng, layout, theta, fast, wasm } = setup(sizes, 100 + 10 * k + innerSteps);
-          const capacity = 17;
-          const options = { innerSteps, innerLr: 0.05, seedCompat };
-          let params: Float64Array = theta;
-          if (ALGORITHM[algo].learnsRates) {
-            params = initMetaSgd(theta, 0.05);
-            for (let j = layout.size; j < params.length; j++) params[j] = rng.uniform(0.001, 0.1);
-          }
-          const metaF = ALGORITHM[algo].fast(fast, options, capacity);
-          const metaW = ALGORITHM[algo].wasm(wasm, options, capacity);
-          for (const [support, query] of [[10, 10], [3, 17], [1, 2]]) {
-            const data: TaskData = { support: { x: points(rng, support), y: points(rng, support) }, query: { x: points(rng, query), y: points(rng, query) } };
-            const outF = new Float64Array(params.length);
-            const outW = new Float64Array(params.length).fill(5);
-            const lossF = metaF(params, data, outF);
-            const lossW = metaW(params, data, outW);
-            const what = `${algo}${seedCompat ? ' (seedCompat)' : ''}, ${sizes.join('-')}, ${innerSteps} inner step(s), ${support}/${query} points`;
-            assert.ok(Math.abs(lossW - lossF) <= TOL * lossF, `${what}: loss ${lossW} vs ${lossF}`);
-            assertNear(outW, outF, TOL, `${what}: meta-gradient`);
-          }
-        }
-      }
-    }
-  }
+  assertMetaGradientsMatchFast(SHAPES, 'f32', TOL);
 });
 
 test('wasm (float64): the row loops\' every step (63 wide) and the one-pass row of ten vectors (20 wide) equal the fast engine (≤ 1e-10)', () => {
