@@ -37,10 +37,10 @@ const equivalentsFile = path.join(root, 'test', 'mutation-equivalent.json');
 const MODULES: Record<string, { mutate: string[]; tests?: string[] }> = {
   evaluate: { mutate: ['lib/**/evaluate.ts'] },
   train: { mutate: ['lib/**/train.ts'], tests: ['test/train-loop.test.ts', 'test/engine-choice.test.ts', 'test/replay.test.ts', 'test/train-config.test.ts', 'test/validation.test.ts', 'test/cli-values.test.ts', 'test/golden.test.ts'] },
-  adam: { mutate: ['lib/**/adam.ts'], tests: ['test/adam.test.ts', 'test/replay.test.ts', 'test/golden.test.ts'] },
+  adam: { mutate: ['lib/**/adam.ts'], tests: ['test/adam.test.ts', 'test/replay.test.ts', 'test/wasm-resident.test.ts', 'test/golden.test.ts'] },
   fastMlp: { mutate: ['lib/**/fastMlp.ts'], tests: ['test/fast-engine.test.ts'] },
-  // wasm-engine.test.ts last: it is the only file that reaches the wasm factories, and the slowest
-  algorithms: { mutate: ['lib/**/algorithms/*.ts'], tests: ['test/fast-engine.test.ts', 'test/golden.test.ts', 'test/replay.test.ts', 'test/wasm-engine.test.ts'] },
+  // the wasm files last: they are the only ones that reach the wasm factories (both precisions), and the slowest
+  algorithms: { mutate: ['lib/**/algorithms/*.ts'], tests: ['test/fast-engine.test.ts', 'test/golden.test.ts', 'test/replay.test.ts', 'test/wasm-resident.test.ts', 'test/wasm-f32.test.ts', 'test/wasm-engine.test.ts'] },
   // cli.test.ts is left out: child processes, real disks, about a minute a run; its in-process
   // parser cases live in cli-parse.test.ts (3 s)
   cli: { mutate: ['lib/**/cli.ts'], tests: ['test/cli-parse.test.ts', 'test/cli-values.test.ts', 'test/train-config.test.ts'] },

@@ -63,3 +63,34 @@ test('addDoubles refuses vectors of different lengths', () => {
   const net = new WasmMlp(layout, 'f64');
   assert.throws(() => net.addDoubles(net.doubles(3), net.doubles(4)), /lengths 3 and 4/);
 });
+
+test('Adam with only θ, or only the gradient, in the engine\'s memory: the bits of plain arrays (the in-place step needs both)', () => {
+  const rng = new Rng(8);
+  const theta = initParams(rng);
+  const grad = theta.map(() => rng.uniform(-1, 1));
+  for (const precision of ['f64', 'f32'] as Precision[]) {
+    const run = (thetaHere: boolean, gradHere: boolean) => {
+      const net = new WasmMlp(layout, precision);
+      const adam = new Adam(theta.length, 1e-3).useWasm(net);
+      const [tv, gv] = [net.doubles(theta.length), net.doubles(theta.length)];
+      const th = thetaHere ? tv.array : new Float64Array(theta.length);
+      const g = gradHere ? gv.array : new Float64Array(theta.length);
+      th.set(theta);
+      g.set(grad);
+      adam.step(th, g);
+      adam.step(th, g);
+      return Float64Array.from(th);
+    };
+    const plain = run(false, false);
+    assert.deepEqual(run(true, false), plain, `${precision}: θ in memory, gradient plain`);
+    assert.deepEqual(run(false, true), plain, `${precision}: gradient in memory, θ plain`);
+    assert.deepEqual(run(true, true), plain, `${precision}: both in memory`);
+  }
+});
+
+test('Adam in place refuses vectors of another length, naming both lengths', () => {
+  const net = new WasmMlp(layout, 'f64');
+  const adam = new Adam(layout.size, 1e-3).useWasm(net);
+  const [th, g] = [net.doubles(layout.size - 1), net.doubles(layout.size - 1)];
+  assert.throws(() => adam.step(th.array, g.array), new RegExp(`${layout.size - 1} parameters and ${layout.size - 1} gradients.*${layout.size} of each`));
+});
