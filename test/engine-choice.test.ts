@@ -10,7 +10,9 @@ import { evaluate } from '../lib/evaluation/evaluate';
 import { paramLayout } from '../lib/model/params';
 import { Rng, STREAM } from '../lib/tasks/rng';
 import { makeTaskPool } from '../lib/tasks/sineTask';
-import { AlgoName, ENGINES, train } from '../lib/training/train';
+import { AlgoName, createMetaGradientFor, ENGINES, ReplicaTrainer, resolveTrainConfig, train, trainingPool } from '../lib/training/train';
+import { FastMlp } from '../lib/model/fastMlp';
+import { WasmMlp } from '../lib/model/wasmMlp';
 
 const CONFIG = { tasks: 30, epochs: 1, replicas: 1, metaBatchSize: 3, seed: 5 };
 
@@ -31,11 +33,37 @@ for (const algo of ['maml', 'transfer'] as AlgoName[]) {
   });
 }
 
-test('every engine the library lists trains (the autodiff path on a tiny run)', () => {
+test('every engine the library lists trains (the autodiff path on a tiny run), each with its own numbers', () => {
+  const tiny = { ...CONFIG, tasks: 2, algo: 'fomaml' as const };
+  const fast = train({ ...tiny, engine: 'fast' }).replicas[0];
   for (const engine of ENGINES) {
     const r = train({ ...CONFIG, tasks: engine === 'autodiff' ? 2 : CONFIG.tasks, algo: 'fomaml', engine });
     assert.equal(r.config.engine, engine);
     assert.ok(r.replicas[0].every(Number.isFinite));
+    if (engine === 'fast') continue;
+    // after one Adam step: the float64 kernels leave their last bits (~2e-16), the float32
+    // engines (tfjs, wasm-f32) float32-sized gradient errors scaled by the step (~1e-11)
+    const gap = relativeGap(fast, train({ ...tiny, engine }).replicas[0]);
+    assert.ok(gap > 0 && gap < 1e-6, `${engine} against fast after one step: ${gap}`);
+    if (engine === 'wasm') assert.ok(gap < 1e-13, `wasm computes in float64: ${gap}`);
+    else assert.ok(gap > 1e-13, `${engine} computes in float32: ${gap} is float64-sized`);
+  }
+});
+
+test('a wasm net of the other precision is refused, naming the engine', () => {
+  const config = resolveTrainConfig({ ...CONFIG, algo: 'maml', engine: 'wasm-f32' });
+  const net = new FastMlp(paramLayout());
+  assert.throws(() => createMetaGradientFor(config, net, new WasmMlp(net.layout, 'f64')), /wasmNet = "?f64"? is invalid: expected a f32 engine for wasm-f32/);
+});
+
+test('trained parameters own their memory: not a view of a wasm engine\'s memory (which a worker would clone whole)', () => {
+  for (const engine of ['wasm', 'wasm-f32', 'fast'] as const) {
+    const trainer = new ReplicaTrainer(resolveTrainConfig({ ...CONFIG, algo: 'maml', engine }), 0, trainingPool(resolveTrainConfig({ ...CONFIG, algo: 'maml', engine })));
+    while (!trainer.done) trainer.step();
+    const { theta } = trainer.result();
+    assert.equal(theta.byteOffset, 0, engine);
+    assert.equal(theta.buffer.byteLength, theta.length * 8, `${engine}: a buffer of its own`);
+    assert.deepEqual(theta, trainer.theta, `${engine}: a copy of θ`);
   }
 });
 
