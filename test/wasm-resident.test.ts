@@ -91,6 +91,10 @@ test('Adam with only θ, or only the gradient, in the engine\'s memory: the bits
 test('Adam in place refuses vectors of another length, naming both lengths', () => {
   const net = new WasmMlp(layout, 'f64');
   const adam = new Adam(layout.size, 1e-3).useWasm(net);
-  const [th, g] = [net.doubles(layout.size - 1), net.doubles(layout.size - 1)];
-  assert.throws(() => adam.step(th.array, g.array), new RegExp(`${layout.size - 1} parameters and ${layout.size - 1} gradients.*${layout.size} of each`));
+  const n = layout.size;
+  const [short, full, fullGrad] = [net.doubles(n - 1), net.doubles(n), net.doubles(n)];
+  const refused = (theta: Float64Array, grad: Float64Array) => new RegExp(`adam step = "?${theta.length} parameters and ${grad.length} gradients"? is invalid: expected ${n} of each`);
+  assert.throws(() => adam.step(short.array, short.array), refused(short.array, short.array));
+  assert.throws(() => adam.step(short.array, fullGrad.array), refused(short.array, fullGrad.array), 'θ alone too short');
+  assert.throws(() => adam.step(full.array, short.array), refused(full.array, short.array), 'the gradient alone too short');
 });
