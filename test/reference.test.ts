@@ -149,7 +149,8 @@ test('npm run bench says plainly when torch is missing and leaves the PyTorch co
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^PyTorch columns: not measured: .*torch is missing/m);
   // fast, wasm and autodiff ms/task, then the PyTorch columns empty
-  assert.match(r.stdout, /^\| maml \| \d+\.\d{3} \| \d+\.\d{3} \| \d+\.\d{3} \| n\/a \| n\/a \| n\/a \|/m);
+  // the four engines' columns (fast, wasm, wasm-f32, autodiff), then the PyTorch ones empty
+  assert.match(r.stdout, /^\| maml \| \d+\.\d{3} \| \d+\.\d{3} \| \d+\.\d{3} \| \d+\.\d{3} \| n\/a \| n\/a \| n\/a \|/m);
 });
 
 test("npm run bench times the project's own PyTorch reference when torch is importable", (t) => {
@@ -164,7 +165,7 @@ test("npm run bench times the project's own PyTorch reference when torch is impo
   assert.match(r.stdout, new RegExp(`^PyTorch reference: ${found.python}, torch \\S+, one thread`, 'm'));
   for (const algo of ['maml', 'fomaml', 'transfer']) {
     // fast, wasm, autodiff, PyTorch original and textbook ms/task, then PyTorch original / wasm
-    assert.match(r.stdout, new RegExp(`^\\| ${algo} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\dx \\|`, 'm'));
+    assert.match(r.stdout, new RegExp(`^\\| ${algo} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\dx \\|`, 'm'));
   }
   assert.match(r.stdout, /second order \/ first order per task: original's code \d+\.\d{2}x, textbook code \d+\.\d{2}x/);
 });
