@@ -42,7 +42,7 @@ for (const precision of ['f64', 'f32'] as Precision[]) {
         const losses: number[] = [];
         for (const d of data) {
           losses.push(metaGradient(th, d, g));
-          if (vectors) net.addDoubles(vectors[2], vectors[1]);
+          if (vectors) net.addDoubles(sum, g);
           else for (let j = 0; j < n; j++) sum[j] += g[j];
           adam.step(th, g);
         }
@@ -61,7 +61,9 @@ for (const precision of ['f64', 'f32'] as Precision[]) {
 
 test('addDoubles refuses vectors of different lengths', () => {
   const net = new WasmMlp(layout, 'f64');
-  assert.throws(() => net.addDoubles(net.doubles(3), net.doubles(4)), /lengths 3 and 4/);
+  assert.throws(() => net.addDoubles(net.doubles(3).array, net.doubles(4).array), /lengths 3 and 4/);
+  const inMemory = net.doubles(3);
+  assert.throws(() => net.addDoubles(inMemory.array, new Float64Array(3)), /views of this engine's memory/);
 });
 
 test('Adam with only θ, or only the gradient, in the engine\'s memory: the bits of plain arrays (the in-place step needs both)', () => {

@@ -342,10 +342,15 @@ export class WasmMlp<P extends Precision = 'f64'> {
     return values.buffer === this.memory.buffer ? values.byteOffset : null;
   }
 
-  /** y += x, float64 vectors of this engine (`doubles()`), entry by entry: the same bits as a TypeScript loop. */
-  addDoubles(y: WasmVector<'f64'>, x: WasmVector<'f64'>): void {
+  /**
+   * y += x for views of float64 vectors in this engine's memory (`doubles()`, see addressOf), as
+   * the trainer holds them; entry by entry: the same bits as a TypeScript loop.
+   */
+  addDoubles(y: Float64Array, x: Float64Array): void {
     if (y.length !== x.length) throw new RangeError(`addDoubles: lengths ${y.length} and ${x.length}`);
-    this.k.addF64(y.ptr, x.ptr, y.length);
+    const [yAt, xAt] = [this.addressOf(y), this.addressOf(x)];
+    if (yAt === null || xAt === null) throw new RangeError('addDoubles: both vectors must be views of this engine\'s memory');
+    this.k.addF64(yAt, xAt, y.length);
   }
 
   adamStep(theta: WasmVector<'f64'>, g: WasmVector<'f64'>, m: WasmVector<'f64'>, v: WasmVector<'f64'>, hyper: AdamHyper): void {

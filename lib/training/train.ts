@@ -334,8 +334,8 @@ export class ReplicaTrainer {
       // without two passes over the parameters per task (measured: ~5% of a wasm-engine task).
       this.adam.step(theta, grad);
     } else {
-      const { wasmNet, vectors } = this;
-      if (wasmNet !== undefined) wasmNet.addDoubles(vectors.batchGrad as WasmVector<'f64'>, vectors.grad as WasmVector<'f64'>);
+      const { wasmNet } = this;
+      if (wasmNet !== undefined) wasmNet.addDoubles(batchGrad, grad);
       else for (let j = 0; j < grad.length; j++) batchGrad[j] += grad[j];
       this.inBatch++;
     }
