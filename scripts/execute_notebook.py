@@ -1,7 +1,11 @@
 #!/usr/bin/python3
-"""Execute one notebook with nbclient, save the executed copy, sign it.
+"""Execute one notebook with nbclient, save the executed copy, sign it, and export it as HTML.
 
-usage: execute_notebook.py IN.ipynb OUT.ipynb
+usage: execute_notebook.py IN.ipynb OUT.ipynb [TEMPLATE_DIR TEMPLATE]
+
+With a template (npm run report: scripts/nbconvert, maml-sine), OUT.html is written beside
+OUT.ipynb in the same process: `python3 -m nbconvert` afterwards cost ~2 s of CPU per notebook,
+most of it starting Python and importing nbconvert again.
 
 tslab reports a failing cell without an error name or message (it writes the error to the
 cell's stderr stream), so on failure this prints the cell and everything it wrote, then exits 1.
@@ -16,7 +20,29 @@ from nbclient.exceptions import CellExecutionError
 from nbformat.sign import NotebookNotary
 
 
-def main(src, dst):
+def write_atomic(dst, write):
+    """write(tmp) then rename: a run stopped here (Ctrl-C, a full disk) leaves the previous copy whole."""
+    tmp = f'{dst}.{os.getpid()}.tmp'
+    try:
+        write(tmp)
+        os.replace(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def export_html(nb, dst, template_dir, template):
+    from nbconvert import HTMLExporter
+    exporter = HTMLExporter(template_name=template, extra_template_basedirs=[template_dir])
+    body, _ = exporter.from_notebook_node(nb, resources={'metadata': {'name': os.path.splitext(os.path.basename(dst))[0]}})
+
+    def write(tmp):
+        with open(tmp, 'w', encoding='utf-8') as f:
+            f.write(body)
+    write_atomic(os.path.splitext(dst)[0] + '.html', write)
+
+
+def main(src, dst, template_dir=None, template=None):
     nb = nbformat.read(src, as_version=4)
     client = NotebookClient(nb, timeout=None, kernel_name='tslab', resources={'metadata': {'path': str(__import__('pathlib').Path(src).parent)}})
     start = time.time()
@@ -36,14 +62,9 @@ def main(src, dst):
         sys.exit(1)
     nb.metadata['maml_sine'] = {'executed_seconds': round(time.time() - start, 1)}
     NotebookNotary().sign(nb)
-    # atomic: a run stopped here (Ctrl-C, a full disk) leaves the previous copy whole
-    tmp = f'{dst}.{os.getpid()}.tmp'
-    try:
-        nbformat.write(nb, tmp)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_atomic(dst, lambda tmp: nbformat.write(nb, tmp))
+    if template is not None:
+        export_html(nb, dst, template_dir, template)
     print(f'{src}: {time.time() - start:.1f}s', file=sys.stderr)
 
 

@@ -33,10 +33,10 @@ function run(cmd: string, args: string[], what: string): string {
   return r.stdout;
 }
 
-/** The processes running now (notebook executions, HTML exports). */
+/** The processes running now (notebook executions). */
 const running = new Set<ChildProcess>();
 
-/** Like run(), without waiting: notebooks run side by side and each HTML export overlaps the next execution. */
+/** Like run(), without waiting: notebooks run side by side. */
 function runInBackground(cmd: string, args: string[], what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
@@ -180,23 +180,17 @@ async function main(): Promise<void> {
   copyAssets(out);
   const start = Date.now();
   const done: { file: string; title: string; seconds: number }[] = [];
-  const exports: Promise<void>[] = [];
   await runNotebooks(notebooks, jobs, async (file) => {
     const t0 = Date.now();
     const src = path.join(notebookDir, file);
     const executed = path.join(out, file);
     console.error(`report: executing ${file} (scale ${scale.name})`);
-    await runInBackground(PYTHON, [path.join(root, 'scripts', 'execute_notebook.py'), src, executed], `executing ${file}`);
+    // executes, signs and exports DIR/NN-*.html with the offline template, in one Python process
+    await runInBackground(PYTHON, [path.join(root, 'scripts', 'execute_notebook.py'), src, executed,
+      path.join(root, 'scripts', 'nbconvert'), 'maml-sine'], `executing ${file}`);
     done.push({ file, title: notebookTitle(src), seconds: (Date.now() - t0) / 1000 });
     console.error(`report: ${file} executed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    // the export overlaps the next notebook's execution
-    const exported = runInBackground(PYTHON, ['-m', 'nbconvert', '--to', 'html', '--template', 'maml-sine',
-      `--TemplateExporter.extra_template_basedirs=${path.join(root, 'scripts', 'nbconvert')}`,
-      '--output-dir', out, executed], `exporting ${file} to HTML`);
-    exported.catch(() => {}); // reported by Promise.all below, after the notebooks ran
-    exports.push(exported);
   });
-  await Promise.all(exports);
   done.sort((a, b) => a.file.localeCompare(b.file));
   // the live chart, from the checkpoints the notebooks just trained or loaded
   const playground = only === null || only.includes('11') ? await writePlaygroundReport(out, scale) : null;
