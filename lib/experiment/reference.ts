@@ -39,6 +39,8 @@ export interface ReferenceRecipe {
   median: number[];
   diverged: number;
   trainSeconds: number | null;
+  /** each model's mean test MSE after each step in `k` (over the tasks that did not diverge) */
+  perModelMean: number[][];
 }
 
 /** The PyTorch reference's time per task for one algorithm and one version of the code. */
@@ -108,6 +110,8 @@ export function loadReference(file = referenceFile()): ReferenceResults {
   for (const r of data.recipe) {
     need((REFERENCE_MODELS as readonly string[]).includes(r.model), file, `recipe models among ${REFERENCE_MODELS.join(', ')}`);
     need(r.k.length === r.mean.length && r.k.length === r.ci95.length, file, `k, mean and ci95 of equal length (${r.model})`);
+    need(Array.isArray(r.perModelMean) && r.perModelMean.length === r.replicas && r.perModelMean.every((m: unknown) => Array.isArray(m) && m.length === r.k.length),
+      file, `perModelMean: one row per model, one mean per k (${r.model})`);
   }
   return data;
 }
