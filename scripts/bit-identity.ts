@@ -1,7 +1,7 @@
 /**
  * node --import tsx scripts/bit-identity.ts LIBDIR > fingerprints.json
  *
- * Trains every algorithm on small configs (fast engine; the wasm engine; the autodiff engine on a few tasks),
+ * Trains every algorithm on small configs (fast engine; the wasm and wasm-f32 engines; the autodiff engine on a few tasks),
  * evaluates and fits, with the library found in LIBDIR (its index), and prints a SHA-256 of the
  * bytes of every parameter array and curve. Run it against two checkouts (e.g. main and a
  * refactoring branch) and diff the outputs: equal hashes mean bit-identical float64 results.
@@ -56,6 +56,13 @@ async function main() {
   if ((lib.ENGINES as string[] | undefined)?.includes('wasm')) {
     for (const algo of algos) out[`train wasm ${algo}/batched`] = lib.train({ algo, engine: 'wasm', ...variants.batched }).replicas.map(hash);
     out['trainParallel wasm maml'] = (await lib.trainParallel({ algo: 'maml', engine: 'wasm', tasks: 200, epochs: 1, replicas: 3 }, { workers: 2 })).replicas.map(hash);
+  }
+  // the float32 kernels (the default for training), where the checkout has them
+  if ((lib.ENGINES as string[] | undefined)?.includes('wasm-f32')) {
+    for (const algo of algos) {
+      for (const [name, v] of Object.entries(variants)) out[`train wasm-f32 ${algo}/${name}`] = lib.train({ algo, engine: 'wasm-f32', ...v }).replicas.map(hash);
+    }
+    out['trainParallel wasm-f32 maml'] = (await lib.trainParallel({ algo: 'maml', engine: 'wasm-f32', tasks: 200, epochs: 1, replicas: 3 }, { workers: 2 })).replicas.map(hash);
   }
   for (const algo of algos) {
     const r = lib.train({ algo, engine: 'autodiff', tasks: 12, epochs: 1, innerSteps: 2 });

@@ -25,7 +25,7 @@ import { KERNELS_F32_WASM_BASE64, KERNELS_SOURCE_SHA256, KERNELS_WASM_BASE64 } f
 import { compileKernels, GENERATED, kernelSourceHash } from '../scripts/build-wasm';
 import { refGrad, refMse } from './reference';
 import { fdGradient } from './helpers';
-import { assertMetaGradientsMatchFast, assertNear, points, randomVector, setup as setupFor } from './wasm-helpers';
+import { assertMetaGradientsMatchFast, assertNear, assertPassesMatchFast, points, randomVector, setup as setupFor } from './wasm-helpers';
 
 const SHAPES = [
   [1, 40, 40, 1],
@@ -52,38 +52,7 @@ test('wasm engine: the generated modules (float64 and float32) were built from t
 });
 
 test('wasm engine: predictions, loss, gradient and H·v equal the fast engine (≤ 1e-10), every shape and point count, tapes reused', () => {
-  for (const [k, sizes] of SHAPES.entries()) {
-    const { rng, layout, theta, fast, wasm } = setup(sizes, 10 + k);
-    const ws = fast.workspace(20);
-    const tape = wasm.tape(20);
-    const thetaW = wasm.vector(layout.size);
-    thetaW.set(theta);
-    const gradW = wasm.vector(layout.size).array.fill(99) && wasm.vector(layout.size);
-    const vW = wasm.vector(layout.size);
-    const hvW = wasm.vector(layout.size);
-    const grad = new Float64Array(layout.size);
-    const hv = new Float64Array(layout.size);
-    for (const n of POINT_COUNTS) {
-      const what = `${sizes.join('-')}, ${n} point(s)`;
-      const x = points(rng, n);
-      const y = points(rng, n);
-      const v = randomVector(rng, layout.size);
-      wasm.setPoints(tape, x, y);
-      assertNear(wasm.forward(thetaW, tape), fast.forward(theta, x, ws), TOL, `${what}: predictions`);
-      const lossF = fast.loss(theta, x, y, ws);
-      assert.ok(Math.abs(wasm.loss(thetaW, tape) - lossF) <= TOL * lossF, `${what}: loss`);
-      gradW.array.fill(123); // every entry must be written
-      hvW.array.fill(-7);
-      vW.set(v);
-      const lossG = wasm.lossAndGrad(thetaW, tape, gradW);
-      fast.lossAndGrad(theta, x, y, ws, grad);
-      assert.ok(Math.abs(lossG - lossF) <= TOL * lossF, `${what}: lossAndGrad's loss`);
-      assertNear(gradW.array, grad, TOL, `${what}: gradient`);
-      wasm.hvp(thetaW, vW, tape, hvW);
-      fast.hvp(theta, v, ws, hv);
-      assertNear(hvW.array, hv, TOL, `${what}: H·v`);
-    }
-  }
+  assertPassesMatchFast(SHAPES, POINT_COUNTS, 'f64', TOL);
 });
 
 test('wasm engine: gradient and H·v equal finite differences of the reference MLP; a unit exactly at 0 is off (as PyTorch)', () => {

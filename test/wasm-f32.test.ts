@@ -22,7 +22,7 @@ import { trainParallel } from '../lib/runtime/parallel';
 import { evaluate } from '../lib/evaluation/evaluate';
 import { heldOutTasks } from '../lib/experiment/experiment';
 import { relErr } from './helpers';
-import { assertMetaGradientsMatchFast, assertNear, points, randomVector, setup as setupFor } from './wasm-helpers';
+import { assertMetaGradientsMatchFast, assertNear, assertPassesMatchFast, points, randomVector, setup as setupFor } from './wasm-helpers';
 
 /**
  * The row loops step by 8, 4, 2 and 1 vectors of four floats, then scalars; a row of exactly ten
@@ -48,42 +48,7 @@ const TOL = 1e-4;
 
 
 test('wasm-f32: predictions, loss, gradient and H·v equal the fast float64 engine to ≤ 1e-4, every shape and point count', () => {
-  let worst = 0;
-  for (const [k, sizes] of SHAPES.entries()) {
-    const { rng, layout, theta, fast, wasm } = setup(sizes, 10 + k);
-    assert.equal(wasm.precision, 'f32');
-    const ws = fast.workspace(20);
-    const tape = wasm.tape(20);
-    const thetaW = wasm.vector(layout.size);
-    assert.ok(thetaW.array instanceof Float32Array);
-    thetaW.set(theta);
-    const gradW = wasm.vector(layout.size);
-    const vW = wasm.vector(layout.size);
-    const hvW = wasm.vector(layout.size);
-    const grad = new Float64Array(layout.size);
-    const hv = new Float64Array(layout.size);
-    for (const n of POINT_COUNTS) {
-      const what = `${sizes.join('-')}, ${n} point(s)`;
-      const x = points(rng, n);
-      const y = points(rng, n);
-      const v = randomVector(rng, layout.size);
-      wasm.setPoints(tape, x, y);
-      assertNear(wasm.forward(thetaW, tape), fast.forward(theta, x, ws), TOL, `${what}: predictions`);
-      const lossF = fast.loss(theta, x, y, ws);
-      assert.ok(Math.abs(wasm.loss(thetaW, tape) - lossF) <= TOL * lossF, `${what}: loss`);
-      gradW.array.fill(123); // every entry must be written
-      hvW.array.fill(-7);
-      vW.set(v);
-      const lossG = wasm.lossAndGrad(thetaW, tape, gradW);
-      fast.lossAndGrad(theta, x, y, ws, grad);
-      assert.ok(Math.abs(lossG - lossF) <= TOL * lossF, `${what}: lossAndGrad's loss ${lossG} vs ${lossF}`);
-      assertNear(gradW.array, grad, TOL, `${what}: gradient`);
-      wasm.hvp(thetaW, vW, tape, hvW);
-      fast.hvp(theta, v, ws, hv);
-      assertNear(hvW.array, hv, TOL, `${what}: H·v`);
-      worst = Math.max(worst, relErr(gradW.array, grad), relErr(hvW.array, hv));
-    }
-  }
+  const worst = assertPassesMatchFast(SHAPES, POINT_COUNTS, 'f32', TOL);
   // float32 rounding is there (this is not the float64 module) and far inside the tolerance
   assert.ok(worst > 1e-9 && worst < TOL / 10, `worst relative error ${worst}`);
 });

@@ -1,7 +1,8 @@
 /**
  * What the two wasm engines' test files share (test/wasm-engine.test.ts, float64, and
  * test/wasm-f32.test.ts, float32): random inputs, a norm-relative check, an engine pair on one
- * layer shape, and the comparison of every algorithm's meta-gradient with the fast engine's.
+ * layer shape, and the comparisons with the fast engine: the passes (predictions, loss, gradient,
+ * H·v) and every algorithm's meta-gradient.
  */
 import * as assert from 'node:assert/strict';
 import { FastMlp } from '../lib/model/fastMlp';
@@ -29,6 +30,51 @@ export function setup<P extends Precision>(sizes: number[], seed: number, precis
   const theta = initParams(rng, sizes);
   for (const e of layout.entries) if (e.name.endsWith('.bias')) for (let j = 0; j < e.size; j++) theta[e.offset + j] = rng.uniform(-1, 1);
   return { rng, layout, theta, fast: new FastMlp(layout), wasm: new WasmMlp(layout, precision) };
+}
+
+/**
+ * Predictions, loss, gradient and H·v of the wasm engine of `precision` against the fast
+ * engine's, to `tol`, on each shape and point count: one tape and one set of vectors per shape,
+ * reused across point counts, with the outputs dirtied first (every entry must be written).
+ * Returns the worst relative error of the gradients and H·v.
+ */
+export function assertPassesMatchFast(shapes: number[][], pointCounts: number[], precision: Precision, tol: number): number {
+  let worst = 0;
+  for (const [k, sizes] of shapes.entries()) {
+    const { rng, layout, theta, fast, wasm } = setup(sizes, 10 + k, precision);
+    assert.equal(wasm.precision, precision);
+    const capacity = Math.max(...pointCounts);
+    const ws = fast.workspace(capacity);
+    const tape = wasm.tape(capacity);
+    const thetaW = wasm.vector(layout.size);
+    assert.ok(thetaW.array instanceof (precision === 'f32' ? Float32Array : Float64Array));
+    thetaW.set(theta);
+    const [gradW, vW, hvW] = [wasm.vector(layout.size), wasm.vector(layout.size), wasm.vector(layout.size)];
+    const grad = new Float64Array(layout.size);
+    const hv = new Float64Array(layout.size);
+    for (const n of pointCounts) {
+      const what = `${precision}, ${sizes.join('-')}, ${n} point(s)`;
+      const x = points(rng, n);
+      const y = points(rng, n);
+      const v = randomVector(rng, layout.size);
+      wasm.setPoints(tape, x, y);
+      assertNear(wasm.forward(thetaW, tape), fast.forward(theta, x, ws), tol, `${what}: predictions`);
+      const lossF = fast.loss(theta, x, y, ws);
+      assert.ok(Math.abs(wasm.loss(thetaW, tape) - lossF) <= tol * lossF, `${what}: loss`);
+      gradW.array.fill(123);
+      hvW.array.fill(-7);
+      vW.set(v);
+      const lossG = wasm.lossAndGrad(thetaW, tape, gradW);
+      fast.lossAndGrad(theta, x, y, ws, grad);
+      assert.ok(Math.abs(lossG - lossF) <= tol * lossF, `${what}: lossAndGrad's loss ${lossG} vs ${lossF}`);
+      assertNear(gradW.array, grad, tol, `${what}: gradient`);
+      wasm.hvp(thetaW, vW, tape, hvW);
+      fast.hvp(theta, v, ws, hv);
+      assertNear(hvW.array, hv, tol, `${what}: H·v`);
+      worst = Math.max(worst, relErr(gradW.array, grad), relErr(hvW.array, hv));
+    }
+  }
+  return worst;
 }
 
 /**
