@@ -52,3 +52,23 @@ test('non-terminal progress: a first report already at 10% is printed, then one 
     ['10', '20', '100'],
   );
 });
+
+test('which replica: "replica k/n" one after the other; "n replicas, w at a time" on worker threads', () => {
+  assert.equal(progressLine({ ...at(2, 4), replica: 1, replicas: 3, parallel: 1 }), '[###############...............]  50% 2/4 tasks, replica 2/3, loss 2.500, 1s (eta 1s)');
+  assert.equal(progressLine({ ...at(2, 4), replica: 1, replicas: 5, parallel: 2 }), '[###############...............]  50% 2/4 tasks, 5 replicas, 2 at a time, loss 2.500, 1s (eta 1s)');
+});
+
+test('train() reports one replica at a time; trainParallel() how many train at once', async () => {
+  const { train } = await import('../lib/training/train');
+  const { trainParallel } = await import('../lib/runtime/parallel');
+  const config = { algo: 'transfer' as const, tasks: 20, epochs: 1, replicas: 3, seed: 2 };
+  const serial: Progress[] = [];
+  train(config, { progressEvery: 5, onProgress: (p) => serial.push(p) });
+  assert.ok(serial.length > 0 && serial.every((p) => p.parallel === 1));
+  assert.deepEqual([...new Set(serial.map((p) => p.replica))], [0, 1, 2], 'the replica training now, in order');
+  for (const [workers, atOnce] of [[2, 2], [4, 3]]) {
+    const reports: Progress[] = [];
+    await trainParallel(config, { workers, progressEvery: 5, onProgress: (p) => reports.push(p) });
+    assert.ok(reports.length > 0 && reports.every((p) => p.parallel === atOnce), `${workers} workers for 3 replicas: ${atOnce} at a time`);
+  }
+});

@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Progress } from '../training/train';
-import { formatDuration } from '../training/progress';
+import { formatDuration, replicasText } from '../training/progress';
 
 /** A Jupyter display bundle: MIME type -> content. */
 export type MimeBundle = Record<string, unknown>;
@@ -187,7 +187,7 @@ export function progressBar(label: string): (p: Progress) => void {
   return (p) => {
     const frac = p.total > 0 ? p.done / p.total : 1;
     const text =
-      `${label}: ${(100 * frac).toFixed(0)}% (${p.done}/${p.total} tasks, replica ${p.replica + 1}/${p.replicas}), ` +
+      `${label}: ${(100 * frac).toFixed(0)}% (${p.done}/${p.total} tasks, ${replicasText(p)}), ` +
       `loss ${p.loss.toFixed(3)}, ${formatDuration(p.elapsedMs)}`;
     if (!inKernel()) {
       const decile = Math.floor(frac * 10);

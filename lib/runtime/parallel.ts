@@ -149,13 +149,13 @@ async function trainOnWorkers(input: TrainConfigInput, options: TrainOptions & {
   const resume = checkResumeState(options.resume, config);
   const states: (ReplicaState | null)[] = resume?.replicas.slice() ?? new Array(config.replicas).fill(null);
   const previousMs = resume?.elapsedMs ?? 0;
-  const progress = progressCounter(config, total, options, { done: tasksDoneIn(resume, config, poolSize), elapsedMs: previousMs });
   const tasks = options.pool?.map(toSpec);
   const start = performance.now();
   const runState = (): RunState => ({ replicas: states.slice(), elapsedMs: previousMs + performance.now() - start });
   const isFinished = (s: ReplicaState | null) => s !== null && s.epoch >= config.epochs;
   const todo = states.map((s, r) => (isFinished(s) ? -1 : r)).filter((r) => r >= 0);
   const workers = Math.min(options.workers ?? defaultWorkers(), Math.max(1, todo.length));
+  const progress = progressCounter(config, total, options, { done: tasksDoneIn(resume, config, poolSize), elapsedMs: previousMs }, workers);
   const stop = new SharedArrayBuffer(4);
   const stopFlag = new Int32Array(stop);
   const started: Worker[] = [];

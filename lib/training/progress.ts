@@ -11,6 +11,14 @@ export function formatDuration(ms: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/**
+ * Which replica is training: "replica 2/5" when they train one after the other; "5 replicas,
+ * 2 at a time" on worker threads, where the one that reported last says nothing about the rest.
+ */
+export function replicasText(p: Progress): string {
+  return (p.parallel ?? 1) > 1 ? `${p.replicas} replicas, ${p.parallel} at a time` : `replica ${p.replica + 1}/${p.replicas}`;
+}
+
 /** One line of a training's progress: bar, percentage, tasks, loss, elapsed time and estimate. */
 export function progressLine(p: Progress, label = '', width = 30): string {
   const frac = p.total > 0 ? p.done / p.total : 1;
@@ -18,7 +26,7 @@ export function progressLine(p: Progress, label = '', width = 30): string {
   const eta = frac > 0 ? (p.elapsedMs / frac) * (1 - frac) : NaN;
   return (
     `${label}${label ? ' ' : ''}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
-    `${(100 * frac).toFixed(0).padStart(3)}% ${p.done}/${p.total} tasks, replica ${p.replica + 1}/${p.replicas}, ` +
+    `${(100 * frac).toFixed(0).padStart(3)}% ${p.done}/${p.total} tasks, ${replicasText(p)}, ` +
     `loss ${p.loss.toFixed(3)}, ${formatDuration(p.elapsedMs)}${Number.isFinite(eta) && frac < 1 ? ` (eta ${formatDuration(eta)})` : ''}`
   );
 }

@@ -102,8 +102,11 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
 
 /** What a progress callback receives: the replica, tasks done of total, the recent loss, the time. */
 export interface Progress {
+  /** the replica that reported (when replicas train one after the other, the one training now) */
   replica: number;
   replicas: number;
+  /** replicas trained at once (worker threads); 1, or absent, when they train one after the other */
+  parallel?: number;
   /** tasks done over all replicas */
   done: number;
   total: number;
@@ -423,7 +426,7 @@ export function totalTasks(config: TrainConfig, poolSize = config.tasks): number
  * Counts finished tasks (one at a time, or in bunches from workers) and calls onProgress every
  * `every` tasks and at the end, with the mean loss since the last report.
  */
-export function progressCounter(config: TrainConfig, total: number, options: TrainOptions, already = { done: 0, elapsedMs: 0 }): { every: number; add: (tasks: number, lossSum: number, replica: number) => void; done: () => number } {
+export function progressCounter(config: TrainConfig, total: number, options: TrainOptions, already = { done: 0, elapsedMs: 0 }, parallel = 1): { every: number; add: (tasks: number, lossSum: number, replica: number) => void; done: () => number } {
   const every = options.progressEvery ?? Math.max(1, Math.floor(total / 200));
   const start = performance.now() - already.elapsedMs;
   let done = already.done;
@@ -436,7 +439,7 @@ export function progressCounter(config: TrainConfig, total: number, options: Tra
     windowCount += tasks;
     if (!options.onProgress || (done - lastReport < every && done !== total)) return;
     lastReport = done;
-    options.onProgress({ replica, replicas: config.replicas, done, total, loss: windowLoss / windowCount, elapsedMs: performance.now() - start });
+    options.onProgress({ replica, replicas: config.replicas, parallel, done, total, loss: windowLoss / windowCount, elapsedMs: performance.now() - start });
     windowLoss = 0;
     windowCount = 0;
   };
