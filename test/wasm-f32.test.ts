@@ -131,8 +131,9 @@ test('wasm-f32: training stays close to the fast engine, gives the same bits twi
     assert.equal(f32.config.engine, 'wasm-f32');
     for (let r = 0; r < 2; r++) {
       assert.ok(f32.replicas[r].every(Number.isFinite), `${algo}: replica ${r} finite`);
-      // measured ≤ 5e-8 for every algorithm (Reptile's float32 direction is summed for this: reptile.ts)
-      assertNear(f32.replicas[r], fast.replicas[r], 1e-6, `${algo}: replica ${r} after 80 tasks`);
+      // measured ≤ 5e-8 for every algorithm (Reptile's float32 direction is summed for this:
+      // reptile.ts; its θ − φ form lands at 1.7e-6, which this tolerance must refuse)
+      assertNear(f32.replicas[r], fast.replicas[r], 3e-7, `${algo}: replica ${r} after 80 tasks`);
       assert.ok(relErr(f32.history[r], fast.history[r]) <= TOL, `${algo}: replica ${r}'s losses`);
     }
     const again = train({ ...config, algo, engine: 'wasm-f32' });
