@@ -125,3 +125,18 @@ test("the paper's test protocol: K support and K other random test points per ta
   assert.deepEqual(par, evaluate([theta], layout, fives, { steps: 3 }));
   assert.equal(heldOutTasks(3)[0].testX, null, 'the held-out tasks of the other notebooks keep the grid');
 });
+
+test('skipTasks leaves the generator where drawing the tasks would, for every support size', async () => {
+  const { skipTasks } = await import('../lib/tasks/sineTask');
+  for (const options of [ORIGINAL_TASKS, PAPER_TASKS, taskOptions({ supportSize: 1 }), taskOptions({ supportSize: 20 })]) {
+    for (const count of [0, 1, 7]) {
+      const [drawn, skipped] = [new Rng(5, 3), new Rng(5, 3)];
+      for (let i = 0; i < count; i++) sampleTask(drawn, options);
+      skipTasks(skipped, count, options);
+      assert.deepEqual(skipped.getState(), drawn.getState(), `K = ${options.supportSize}, ${count} tasks`);
+    }
+  }
+});
+
+// train() drawing fresh tasks one at a time is checked against an independent loop that draws the
+// epoch up front (replay.test.ts, 'train() with freshTasks') and resumed mid-epoch (resume.test.ts)

@@ -130,6 +130,15 @@ export function sampleTask(rng: Rng, options: SineTaskOptions = ORIGINAL_TASKS):
   return new SineTask(amplitude, phase, supportX, options);
 }
 
+/**
+ * Move `rng` past `count` tasks without drawing them: afterwards it is where `count` calls of
+ * sampleTask(rng, options) would leave it (each takes 2 + K numbers), without allocating them.
+ */
+export function skipTasks(rng: Rng, count: number, options: SineTaskOptions = ORIGINAL_TASKS): void {
+  const draws = count * (2 + options.supportSize);
+  for (let i = 0; i < draws; i++) rng.next();
+}
+
 /** A fixed pool of tasks (the original: 10,000 for training, 1,000 held out). */
 export function makeTaskPool(count: number, rng: Rng, options: Partial<SineTaskOptions> = {}): SineTask[] {
   checkInt('tasks', count, 1);
