@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { formatDuration, progressLine, terminalProgress } from '../lib/training/progress';
-import { Progress } from '../lib/training/train';
+import { Progress, train } from '../lib/training/train';
+import { trainParallel } from '../lib/runtime/parallel';
 
 const at = (done: number, total: number, elapsedMs = 1000): Progress => ({ replica: 0, replicas: 1, done, total, loss: 2.5, elapsedMs });
 
@@ -59,8 +60,6 @@ test('which replica: "replica k/n" one after the other; "n replicas, w at a time
 });
 
 test('train() reports one replica at a time; trainParallel() how many train at once', async () => {
-  const { train } = await import('../lib/training/train');
-  const { trainParallel } = await import('../lib/runtime/parallel');
   const config = { algo: 'transfer' as const, tasks: 20, epochs: 1, replicas: 3, seed: 2 };
   const serial: Progress[] = [];
   train(config, { progressEvery: 5, onProgress: (p) => serial.push(p) });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { skipTasks } from '../lib/tasks/sineTask';
 import { findOneSidedTask, isOneSided, linspace, makeTaskPool, Rng, sampleTask, ORIGINAL_TASKS, PAPER_TASKS, taskOptions, MamlInputError, curvesFigure, evaluate, initParams, paramLayout } from '../lib/notebook';
 
 test('tasks follow the original distribution: A in [0.1, 5), phase in [0, 2π), x in [-5, 5)', () => {
@@ -126,8 +127,7 @@ test("the paper's test protocol: K support and K other random test points per ta
   assert.equal(heldOutTasks(3)[0].testX, null, 'the held-out tasks of the other notebooks keep the grid');
 });
 
-test('skipTasks leaves the generator where drawing the tasks would, for every support size', async () => {
-  const { skipTasks } = await import('../lib/tasks/sineTask');
+test('skipTasks leaves the generator where drawing the tasks would, for every support size', () => {
   for (const options of [ORIGINAL_TASKS, PAPER_TASKS, taskOptions({ supportSize: 1 }), taskOptions({ supportSize: 20 })]) {
     for (const count of [0, 1, 7]) {
       const [drawn, skipped] = [new Rng(5, 3), new Rng(5, 3)];
