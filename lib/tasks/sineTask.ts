@@ -77,9 +77,13 @@ export class SineTask {
   }
 
   private label(x: Float64Array): DataSet {
-    const y = new Float64Array(x.length);
+    return { x, y: this.labelInto(x, new Float64Array(x.length)) };
+  }
+
+  /** Writes f(x[i]) into y[i] and returns y: the labels supportSet and querySet give, without allocating. */
+  labelInto(x: Float64Array, y: Float64Array): Float64Array {
     for (let i = 0; i < x.length; i++) y[i] = this.f(x[i]);
-    return { x, y };
+    return y;
   }
 
   /** The K cached support points (the same every call). */
@@ -90,10 +94,14 @@ export class SineTask {
   /** Fresh query points, drawn from `rng`. */
   querySet(rng: Rng, size = this.options.querySize): DataSet {
     checkInt('query size', size, 1);
+    return this.label(this.drawInputs(rng, new Float64Array(size)));
+  }
+
+  /** Fills `x` with fresh inputs from `rng` (the numbers querySet draws) and returns it. */
+  drawInputs(rng: Rng, x: Float64Array): Float64Array {
     const [lo, hi] = this.options.xRange;
-    const x = new Float64Array(size);
-    for (let i = 0; i < size; i++) x[i] = rng.uniform(lo, hi);
-    return this.label(x);
+    for (let i = 0; i < x.length; i++) x[i] = rng.uniform(lo, hi);
+    return x;
   }
 
   /**
@@ -123,9 +131,16 @@ export function linspace(start: number, stop: number, count: number): Float64Arr
  *   const { x, y } = task.supportSet(); // the same K points at every call
  */
 export function sampleTask(rng: Rng, options: SineTaskOptions = ORIGINAL_TASKS): SineTask {
+  return sampleTaskInto(rng, options, new Float64Array(options.supportSize));
+}
+
+/**
+ * sampleTask with the support inputs written into `supportX` (options.supportSize long), which
+ * the task keeps: the trainer reuses one array for its fresh tasks, each valid until the next.
+ */
+export function sampleTaskInto(rng: Rng, options: SineTaskOptions, supportX: Float64Array): SineTask {
   const amplitude = rng.uniform(options.amplitudeRange[0], options.amplitudeRange[1]);
   const phase = rng.uniform(options.phaseRange[0], options.phaseRange[1]);
-  const supportX = new Float64Array(options.supportSize);
   for (let i = 0; i < supportX.length; i++) supportX[i] = rng.uniform(options.xRange[0], options.xRange[1]);
   return new SineTask(amplitude, phase, supportX, options);
 }
