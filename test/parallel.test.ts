@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { evaluate, evaluateParallel, heldOutTasks, paramLayout, randomModels, train, trainParallel, DivergedError, MamlInputError } from '../lib/index';
+import { workerStarts } from '../lib/runtime/parallel';
+import { InterruptedError } from '../lib/training/interrupt';
 
 test('trainParallel gives exactly the parameters of train()', async () => {
   const config = { algo: 'maml' as const, tasks: 200, epochs: 2, replicas: 3, seed: 7 };
@@ -26,4 +28,33 @@ test('evaluateParallel gives exactly the numbers of evaluate()', async () => {
 test('errors inside workers arrive with their type and message', async () => {
   await assert.rejects(trainParallel({ algo: 'maml', tasks: 50, epochs: 1, replicas: 2, metaLr: 1e200 }, { workers: 2 }), DivergedError);
   await assert.rejects(trainParallel({ algo: 'maml', tasks: 0 }), (err: unknown) => err instanceof MamlInputError && /tasks = 0/.test((err as Error).message));
+});
+
+test('workers are kept between calls: the next calls reuse them with the same numbers; a failed or interrupted worker is never reused', async () => {
+  const layout = paramLayout();
+  const tasks = heldOutTasks(30);
+  const models = randomModels(2);
+  const serial = evaluate(models, layout, tasks, { steps: 3 });
+  const same = (r: Awaited<ReturnType<typeof evaluateParallel>>) =>
+    assert.deepEqual(r.perTask.map((a) => Array.from(a)), serial.perTask.map((a) => Array.from(a)));
+  same(await evaluateParallel(models, layout, tasks, { steps: 3 }, 2));
+  const afterFirst = workerStarts();
+  same(await evaluateParallel(models, layout, tasks, { steps: 3 }, 2));
+  const config = { algo: 'fomaml' as const, tasks: 100, epochs: 1, replicas: 2, seed: 3 };
+  const trained = await trainParallel(config, { workers: 2 });
+  assert.deepEqual(trained.replicas.map((r) => Array.from(r)), train(config).replicas.map((r) => Array.from(r)));
+  assert.equal(workerStarts(), afterFirst, 'the second evaluation and the training ran on the kept workers');
+
+  await assert.rejects(trainParallel({ algo: 'maml', tasks: 50, epochs: 1, replicas: 2, metaLr: 1e200 }, { workers: 2 }), DivergedError);
+  const afterFailure = workerStarts();
+  same(await evaluateParallel(models, layout, tasks, { steps: 3 }, 2));
+  assert.equal(workerStarts(), afterFailure + 2, 'both failed workers were replaced');
+
+  const stop = new AbortController();
+  const longer = evaluateParallel(models, layout, heldOutTasks(3000), { steps: 10 }, 2, stop.signal);
+  setTimeout(() => stop.abort(), 150);
+  await assert.rejects(longer, InterruptedError);
+  const afterInterrupt = workerStarts();
+  same(await evaluateParallel(models, layout, tasks, { steps: 3 }, 2));
+  assert.equal(workerStarts(), afterInterrupt + 2, 'both interrupted workers were replaced');
 });

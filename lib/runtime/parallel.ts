@@ -70,36 +70,101 @@ function toSpec(task: SineTask): TaskSpec {
 }
 
 /**
- * Start a worker on lib/runtime/worker.ts. Workers do not inherit a TypeScript loader (and the tslab
- * kernel has none), so the worker first registers tsx itself.
+ * Workers kept between calls, unref'd (they keep no process alive): starting one costs ~175 ms
+ * of CPU (tsx, the library, the wasm modules; measured), and a notebook makes dozens of calls.
+ * Only a worker whose job ended with 'done' comes back here; one that was stopped, failed or
+ * interrupted is terminated, never reused.
  */
-function startWorker(job: WorkerJob, onReply: (reply: WorkerReply) => void, started: Worker[]): Promise<void> {
+const idle: Worker[] = [];
+
+/** Workers started so far in this process (the tests check that calls reuse them). */
+let workersStarted = 0;
+export function workerStarts(): number {
+  return workersStarted;
+}
+
+/**
+ * A new worker on lib/runtime/worker.ts, waiting for jobs. Workers do not inherit a TypeScript
+ * loader (and the tslab kernel has none), so the worker first registers tsx itself.
+ */
+function newWorker(): Worker {
   const tsx = require.resolve('tsx/cjs/api');
   const file = path.join(__dirname, 'worker.ts');
   const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`;
+  const worker = new Worker(code, { eval: true });
+  workersStarted++;
+  worker.on('exit', () => {
+    const i = idle.indexOf(worker);
+    if (i >= 0) idle.splice(i, 1);
+  });
+  return worker;
+}
+
+/**
+ * Run `job` on a worker, an idle one if there is one; resolves on the job's 'done' or
+ * 'stopped'. The worker is added to `started`: the caller ends every call with endWorkers(started).
+ */
+function startWorker(job: WorkerJob, onReply: (reply: WorkerReply) => void, started: Worker[]): Promise<void> {
+  const worker = idle.pop() ?? newWorker();
+  worker.ref();
+  started.push(worker);
   return new Promise((resolve, reject) => {
-    const worker = new Worker(code, { eval: true, workerData: job });
-    started.push(worker);
     let failed = false;
-    worker.on('message', (reply: WorkerReply) => {
+    const detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    function onMessage(reply: WorkerReply): void {
       if (reply.kind === 'error') {
         failed = true;
+        detach();
         reject(fromErrorData(reply.error));
         void worker.terminate();
-      } else if (reply.kind === 'done' || reply.kind === 'stopped') {
+      } else if (reply.kind === 'done') {
+        detach();
+        reusable.add(worker);
+        resolve();
+      } else if (reply.kind === 'stopped') {
         resolve();
       } else {
         onReply(reply);
       }
-    });
-    worker.on('error', (err) => {
+    }
+    function onError(err: Error): void {
       failed = true;
       reject(err);
-    });
-    worker.on('exit', (code) => {
+    }
+    function onExit(code: number): void {
       if (!failed) reject(new Error(`worker exited with code ${code} before it finished`));
-    });
+    }
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage(job);
   });
+}
+
+/** Workers whose last job ended with 'done' (their listeners detached): they may go back to the pool. */
+const reusable = new WeakSet<Worker>();
+
+/**
+ * The end of a call: after a clean finish, workers whose job is done go back to the pool (as many
+ * as defaultWorkers()); every other worker is terminated (stopped, interrupted, failed).
+ */
+async function endWorkers(started: Worker[], clean: boolean): Promise<void> {
+  const ending: Promise<number>[] = [];
+  for (const worker of started) {
+    if (clean && reusable.has(worker) && idle.length < defaultWorkers()) {
+      reusable.delete(worker);
+      worker.unref();
+      idle.push(worker);
+    } else {
+      reusable.delete(worker);
+      ending.push(worker.terminate());
+    }
+  }
+  await Promise.all(ending);
 }
 
 /** Split 0..n-1 into `parts` contiguous, nearly equal slices. */
@@ -159,6 +224,7 @@ async function trainOnWorkers(input: TrainConfigInput, options: TrainOptions & {
   const stop = new SharedArrayBuffer(4);
   const stopFlag = new Int32Array(stop);
   const started: Worker[] = [];
+  let finishedCleanly = false;
   const onAbort = () => Atomics.store(stopFlag, 0, 1);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
@@ -187,9 +253,10 @@ async function trainOnWorkers(input: TrainConfigInput, options: TrainOptions & {
     } else {
       await Promise.all(running);
     }
+    finishedCleanly = !options.signal?.aborted;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await Promise.all(started.map((w) => w.terminate()));
+    await endWorkers(started, finishedCleanly);
   }
   if (options.signal?.aborted) {
     const state = runState();
@@ -217,15 +284,17 @@ export async function evaluateParallel(replicas: Float64Array[], layout: ParamLa
         }, started),
       ),
     );
+    let finishedCleanly = false;
     try {
       if (abort === undefined) {
         await running;
       } else {
         await Promise.race([running, new Promise<void>((resolve) => (abort.aborted ? resolve() : abort.addEventListener('abort', () => resolve(), { once: true })))]);
       }
+      finishedCleanly = !abort?.aborted;
     } finally {
       running.catch(() => {}); // after an interrupt the terminated workers' exits are no news
-      await Promise.all(started.map((w) => w.terminate()));
+      await endWorkers(started, finishedCleanly);
     }
     if (abort?.aborted) throw new InterruptedError(`interrupted: evaluation of ${replicas.length} model(s) on ${tasks.length} tasks (nothing saved)`);
   }, signal);

@@ -1,10 +1,10 @@
 /**
- * The body of a worker thread (see parallel.ts): trains some replicas of a config, or computes
- * adaptation curves for a slice of tasks, and posts the results back.
+ * The body of a worker thread (see parallel.ts): for each job it is sent, trains some replicas of
+ * a config or computes adaptation curves for a slice of tasks, and posts the results back.
  *
  * Explained with parallel.ts (notebook 04; README "Speed").
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { adaptationCurves } from '../evaluation/evaluate';
 import { paramLayout } from '../model/params';
 import { SineTask } from '../tasks/sineTask';
@@ -61,8 +61,11 @@ function run(job: WorkerJob): void {
   post({ kind: 'done' });
 }
 
-try {
-  run(workerData as WorkerJob);
-} catch (err) {
-  parentPort!.postMessage({ kind: 'error', error: toErrorData(err) } satisfies WorkerReply);
-}
+// jobs arrive as messages, one at a time: a worker serves many calls (see parallel.ts, `idle`)
+parentPort!.on('message', (job: WorkerJob) => {
+  try {
+    run(job);
+  } catch (err) {
+    parentPort!.postMessage({ kind: 'error', error: toErrorData(err) } satisfies WorkerReply);
+  }
+});
