@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { evaluate, evaluateParallel, heldOutTasks, paramLayout, randomModels, train, trainParallel, DivergedError, MamlInputError } from '../lib/index';
-import { workerStarts } from '../lib/runtime/parallel';
+import { defaultWorkers, idleWorkers, liveWorkers, setIdleWorkerMs, workerStarts } from '../lib/runtime/parallel';
 import { InterruptedError } from '../lib/training/interrupt';
 
 test('trainParallel gives exactly the parameters of train()', async () => {
@@ -57,4 +57,20 @@ test('workers are kept between calls: the next calls reuse them with the same nu
   const afterInterrupt = workerStarts();
   same(await evaluateParallel(models, layout, tasks, { steps: 3 }, 2));
   assert.equal(workerStarts(), afterInterrupt + 2, 'both interrupted workers were replaced');
+});
+
+test('a kept worker is terminated after waiting idleWorkerMs without a job', async () => {
+  const previous = setIdleWorkerMs(200);
+  try {
+    await evaluateParallel(randomModels(1), paramLayout(), heldOutTasks(4), { steps: 1 }, 2);
+    assert.equal(idleWorkers(), Math.min(2, defaultWorkers()), 'the workers kept (at most one per core)');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(idleWorkers(), 0, 'none kept after 200 ms idle');
+    assert.equal(liveWorkers(), 0, 'and every worker thread has exited');
+    const before = workerStarts();
+    await evaluateParallel(randomModels(1), paramLayout(), heldOutTasks(4), { steps: 1 }, 2);
+    assert.equal(workerStarts(), before + 2, 'the next call starts new ones');
+  } finally {
+    setIdleWorkerMs(previous);
+  }
 });

@@ -72,15 +72,62 @@ function toSpec(task: SineTask): TaskSpec {
 /**
  * Workers kept between calls, unref'd (they keep no process alive): starting one costs ~175 ms
  * of CPU (tsx, the library, the wasm modules; measured), and a notebook makes dozens of calls.
- * Only a worker whose job ended with 'done' comes back here; one that was stopped, failed or
- * interrupted is terminated, never reused.
+ * Only a worker whose job ended with 'done' comes back here, for at most idleWorkerMs; one that
+ * was stopped, failed or interrupted is terminated, never reused.
  */
 const idle: Worker[] = [];
 
-/** Workers started so far in this process (the tests check that calls reuse them). */
+/**
+ * How long a kept worker waits for its next job before it is terminated (each holds ~15 MB,
+ * measured; a notebook's calls come seconds apart, an idle kernel's not at all).
+ */
+let idleWorkerMs = 60_000;
+const idleTimers = new Map<Worker, NodeJS.Timeout>();
+
+/** Set how long kept workers wait for a next job (the tests shorten it); returns the previous value. */
+export function setIdleWorkerMs(ms: number): number {
+  const previous = idleWorkerMs;
+  idleWorkerMs = checkInt('idle worker ms', ms, 0);
+  return previous;
+}
+
+/** Workers waiting for a job now. */
+export function idleWorkers(): number {
+  return idle.length;
+}
+
+function takeIdle(): Worker | undefined {
+  const worker = idle.pop();
+  if (worker !== undefined) {
+    clearTimeout(idleTimers.get(worker));
+    idleTimers.delete(worker);
+  }
+  return worker;
+}
+
+function keepIdle(worker: Worker): void {
+  worker.unref();
+  idle.push(worker);
+  const timer = setTimeout(() => {
+    idleTimers.delete(worker);
+    const i = idle.indexOf(worker);
+    if (i >= 0) idle.splice(i, 1);
+    void worker.terminate();
+  }, idleWorkerMs);
+  timer.unref();
+  idleTimers.set(worker, timer);
+}
+
+/** Workers started so far in this process, and those of them that exited (the tests check reuse and ends). */
 let workersStarted = 0;
+let workersExited = 0;
 export function workerStarts(): number {
   return workersStarted;
+}
+
+/** Worker threads alive now: working or kept idle. */
+export function liveWorkers(): number {
+  return workersStarted - workersExited;
 }
 
 /**
@@ -94,8 +141,11 @@ function newWorker(): Worker {
   const worker = new Worker(code, { eval: true });
   workersStarted++;
   worker.on('exit', () => {
+    workersExited++;
     const i = idle.indexOf(worker);
     if (i >= 0) idle.splice(i, 1);
+    clearTimeout(idleTimers.get(worker));
+    idleTimers.delete(worker);
   });
   return worker;
 }
@@ -105,7 +155,7 @@ function newWorker(): Worker {
  * 'stopped'. The worker is added to `started`: the caller ends every call with endWorkers(started).
  */
 function startWorker(job: WorkerJob, onReply: (reply: WorkerReply) => void, started: Worker[]): Promise<void> {
-  const worker = idle.pop() ?? newWorker();
+  const worker = takeIdle() ?? newWorker();
   worker.ref();
   started.push(worker);
   return new Promise((resolve, reject) => {
@@ -157,8 +207,7 @@ async function endWorkers(started: Worker[], clean: boolean): Promise<void> {
   for (const worker of started) {
     if (clean && reusable.has(worker) && idle.length < defaultWorkers()) {
       reusable.delete(worker);
-      worker.unref();
-      idle.push(worker);
+      keepIdle(worker);
     } else {
       reusable.delete(worker);
       ending.push(worker.terminate());
