@@ -118,9 +118,10 @@ function keepIdle(worker: Worker): void {
   idleTimers.set(worker, timer);
 }
 
-/** Workers started so far in this process, and those of them that exited (the tests check reuse and ends). */
 let workersStarted = 0;
 let workersExited = 0;
+
+/** Worker threads started so far in this process (the tests check that calls reuse them). */
 export function workerStarts(): number {
   return workersStarted;
 }
