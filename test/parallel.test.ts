@@ -74,3 +74,19 @@ test('a kept worker is terminated after waiting idleWorkerMs without a job', asy
     setIdleWorkerMs(previous);
   }
 });
+
+test('the last progress report is the same on the main thread and on 1, 2 or 3 workers: the last epochs\' mean loss', async () => {
+  const config = { algo: 'maml' as const, tasks: 300, epochs: 2, replicas: 3, seed: 5 };
+  const last = (reports: { done: number; loss: number }[]) => reports[reports.length - 1];
+  const serialReports: { done: number; loss: number }[] = [];
+  const serial = train(config, { progressEvery: 7, onProgress: (p) => serialReports.push(p) });
+  const expected = serial.history.reduce((sum, h) => sum + h[h.length - 1], 0) / serial.history.length;
+  assert.deepEqual(last(serialReports), { ...last(serialReports), done: 1800, loss: expected });
+  for (const workers of [1, 2, 3]) {
+    const reports: { done: number; loss: number }[] = [];
+    await trainParallel(config, { workers, progressEvery: 7, onProgress: (p) => reports.push(p) });
+    assert.equal(last(reports).done, 1800, `${workers} worker(s)`);
+    assert.equal(last(reports).loss, expected, `${workers} worker(s)`);
+    assert.equal(reports.filter((p) => p.done === 1800).length, 1, 'one last report');
+  }
+});

@@ -316,6 +316,7 @@ async function trainOnWorkers(input: TrainConfigInput, options: TrainOptions & {
   }
   const replicas = states.map((s) => s!.theta);
   const history = states.map((s) => s!.history);
+  progress.finish(history);
   const elapsedMs = previousMs + performance.now() - start;
   return { config, layout, replicas, history, elapsedMs, msPerTask: elapsedMs / total };
 }

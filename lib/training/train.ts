@@ -110,7 +110,10 @@ export interface Progress {
   /** tasks done over all replicas */
   done: number;
   total: number;
-  /** mean loss over the last report interval */
+  /**
+   * mean loss over the last report interval; in the last report (done = total), the mean over
+   * replicas of their last epoch's mean loss, which no timing and no number of workers changes
+   */
   loss: number;
   elapsedMs: number;
 }
@@ -453,9 +456,11 @@ export function totalTasks(config: TrainConfig, poolSize = config.tasks): number
 
 /**
  * Counts finished tasks (one at a time, or in bunches from workers) and calls onProgress every
- * `every` tasks and at the end, with the mean loss since the last report.
+ * `every` tasks with the mean loss since the last report; `finish(history)` makes the last
+ * report, with the replicas' last-epoch losses: bunches from workers arrive in whatever order
+ * the threads run, so a last window would hold different tasks from run to run.
  */
-export function progressCounter(config: TrainConfig, total: number, options: TrainOptions, already = { done: 0, elapsedMs: 0 }, parallel = 1): { every: number; add: (tasks: number, lossSum: number, replica: number) => void; done: () => number } {
+export function progressCounter(config: TrainConfig, total: number, options: TrainOptions, already = { done: 0, elapsedMs: 0 }, parallel = 1): { every: number; add: (tasks: number, lossSum: number, replica: number) => void; finish: (history: number[][]) => void; done: () => number } {
   const every = options.progressEvery ?? Math.max(1, Math.floor(total / 200));
   const start = performance.now() - already.elapsedMs;
   let done = already.done;
@@ -466,13 +471,17 @@ export function progressCounter(config: TrainConfig, total: number, options: Tra
     done += tasks;
     windowLoss += lossSum;
     windowCount += tasks;
-    if (!options.onProgress || (done - lastReport < every && done !== total)) return;
+    if (!options.onProgress || done - lastReport < every || done === total) return;
     lastReport = done;
     options.onProgress({ replica, replicas: config.replicas, parallel, done, total, loss: windowLoss / windowCount, elapsedMs: performance.now() - start });
     windowLoss = 0;
     windowCount = 0;
   };
-  return { every, add, done: () => done };
+  const finish = (history: number[][]) => {
+    const loss = history.reduce((sum, h) => sum + h[h.length - 1], 0) / history.length;
+    options.onProgress?.({ replica: config.replicas - 1, replicas: config.replicas, parallel, done: total, total, loss, elapsedMs: performance.now() - start });
+  };
+  return { every, add, finish, done: () => done };
 }
 
 /**
@@ -528,6 +537,7 @@ function* serialRun(input: TrainConfigInput, options: TrainOptions, yieldEveryMs
     replicas.push(out.theta);
     history.push(out.history);
   }
+  progress.finish(history);
   const elapsedMs = previousMs + performance.now() - start;
   return { config, layout, replicas, history, elapsedMs, msPerTask: elapsedMs / total };
 }
