@@ -124,7 +124,7 @@ test('progress line: bar, percent, tasks, replica, loss, elapsed time and estima
   // half done after 65 s: 15 of 30 marks, eta 65 s
   assert.equal(progressLine(at(5, 10, 65_000), 'train maml'), 'train maml [###############...............]  50% 5/10 tasks, replica 2/2, loss 0.123, 1m05s (eta 1m05s)');
   // done: no estimate
-  assert.equal(progressLine(at(10, 10, 4_400), ''), '[##############################] 100% 10/10 tasks, replica 2/2, loss 0.123, 4s');
+  assert.equal(progressLine(at(10, 10, 4_400), ''), '[##############################] 100% 10/10 tasks, replica 2/2, last epoch loss 0.123, 4s');
 });
 
 test('terminal progress: redraws one line on a TTY, one line per 10% otherwise', () => {

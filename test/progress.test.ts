@@ -28,7 +28,7 @@ test('durations: seconds below a minute, then minutes and two-digit seconds', ()
 test('progress line without a label, and for an empty run (0 of 0 tasks counts as done)', () => {
   // 1 of 4 after 1 s: 25%, round(0.25 · 30) = 8 marks (7.5 rounds up), eta 1 s / 0.25 · 0.75 = 3 s
   assert.equal(progressLine(at(1, 4)), '[########......................]  25% 1/4 tasks, replica 1/1, loss 2.500, 1s (eta 3s)');
-  assert.equal(progressLine(at(0, 0)), '[##############################] 100% 0/0 tasks, replica 1/1, loss 2.500, 1s');
+  assert.equal(progressLine(at(0, 0)), '[##############################] 100% 0/0 tasks, replica 1/1, last epoch loss 2.500, 1s');
   // nothing done yet: no estimate (it would be infinite)
   assert.equal(progressLine(at(0, 4), 'x'), 'x [..............................]   0% 0/4 tasks, replica 1/1, loss 2.500, 1s');
 });
@@ -40,7 +40,7 @@ test('terminal progress: the exact text on a TTY, and no label by default', () =
   onTty(at(4, 4, 2000));
   assert.deepEqual(tty.writes, [
     '\r[########......................]  25% 1/4 tasks, replica 1/1, loss 2.500, 1s (eta 3s)',
-    '\r[##############################] 100% 4/4 tasks, replica 1/1, loss 2.500, 2s\n',
+    '\r[##############################] 100% 4/4 tasks, replica 1/1, last epoch loss 2.500, 2s\n',
   ]);
 });
 

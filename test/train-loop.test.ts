@@ -24,6 +24,8 @@ import {
 } from '../lib/training/train';
 import { InterruptedError } from '../lib/training/interrupt';
 import { DivergedError, MamlInputError } from '../lib/core/validate';
+import { makeTaskPool, withShots } from '../lib/tasks/sineTask';
+import { Rng } from '../lib/tasks/rng';
 
 const INPUT: TrainConfigInput = { algo: 'maml', tasks: 5, epochs: 2, replicas: 2, metaBatchSize: 2, seed: 3, layerSizes: [1, 6, 5, 1] };
 const TOTAL = 2 * 2 * 5;
@@ -194,4 +196,16 @@ test('trainAsync on a run long enough to yield to the event loop still returns t
   const whole = train(input);
   assert.ok(performance.now() - t0 > 60, 'the run must take longer than trainAsync\'s 50 ms between yields');
   sameBits(await trainAsync(input), whole, 'trainAsync, long run');
+});
+
+test('a caller\'s pool whose tasks have another K trains on each task\'s own points, as a config with that K does, on every engine', () => {
+  const pool = makeTaskPool(30, new Rng(8), { supportSize: 10 }).map((t) => withShots(t, 5));
+  for (const engine of ['wasm-f32', 'wasm', 'fast'] as const) {
+    for (const algo of ['maml', 'transfer'] as const) {
+      const config = { algo, engine, tasks: 30, epochs: 2, replicas: 1, seed: 2 };
+      const fiveShot = train({ ...config, taskOptions: { supportSize: 5 } }, { pool });
+      const defaultK = train(config, { pool });
+      assert.deepEqual(Array.from(defaultK.replicas[0]), Array.from(fiveShot.replicas[0]), `${algo}, ${engine}`);
+    }
+  }
 });

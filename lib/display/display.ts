@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Progress } from '../training/train';
-import { formatDuration, replicasText } from '../training/progress';
+import { formatDuration, lossText, replicasText } from '../training/progress';
 
 /** A Jupyter display bundle: MIME type -> content. */
 export type MimeBundle = Record<string, unknown>;
@@ -188,7 +188,7 @@ export function progressBar(label: string): (p: Progress) => void {
     const frac = p.total > 0 ? p.done / p.total : 1;
     const text =
       `${label}: ${(100 * frac).toFixed(0)}% (${p.done}/${p.total} tasks, ${replicasText(p)}), ` +
-      `loss ${p.loss.toFixed(3)}, ${formatDuration(p.elapsedMs)}`;
+      `${lossText(p)}, ${formatDuration(p.elapsedMs)}`;
     if (!inKernel()) {
       const decile = Math.floor(frac * 10);
       if (decile !== lastDecile) {

@@ -71,18 +71,24 @@ function toSpec(task: SineTask): TaskSpec {
 
 /**
  * Workers kept between calls, unref'd (they keep no process alive): starting one costs ~175 ms
- * of CPU (tsx, the library, the wasm modules; measured), and a notebook makes dozens of calls.
- * Only a worker whose job ended with 'done' comes back here, for at most idleWorkerMs; one that
- * was stopped, failed or interrupted is terminated, never reused.
+ * of CPU (tsx, the library, the wasm modules; measured), and a notebook makes up to eight calls
+ * (32 evaluations and 9 trainings in a full report). Only a worker whose job ended with 'done'
+ * comes back here, at most one per core, for at most idleWorkerMs; one that was stopped, failed,
+ * interrupted, raised an error or exited is terminated, never reused. A kept worker keeps what
+ * it loaded (tfjs after an autodiff job) and the environment it started with (MAML_BACKEND).
  */
 const idle: Worker[] = [];
+const idleTimers = new Map<Worker, NodeJS.Timeout>();
+/** workers that exited or raised an error outside a job's listeners: never kept */
+const broken = new WeakSet<Worker>();
+/** workers whose last job ended with 'done' (its listeners detached) */
+const reusable = new WeakSet<Worker>();
 
 /**
  * How long a kept worker waits for its next job before it is terminated (each holds ~15 MB,
- * measured; a notebook's calls come seconds apart, an idle kernel's not at all).
+ * measured; more after an autodiff job). A notebook's calls come seconds apart.
  */
 let idleWorkerMs = 60_000;
-const idleTimers = new Map<Worker, NodeJS.Timeout>();
 
 /** Set how long kept workers wait for a next job (the tests shorten it); returns the previous value. */
 export function setIdleWorkerMs(ms: number): number {
@@ -94,28 +100,6 @@ export function setIdleWorkerMs(ms: number): number {
 /** Workers waiting for a job now. */
 export function idleWorkers(): number {
   return idle.length;
-}
-
-function takeIdle(): Worker | undefined {
-  const worker = idle.pop();
-  if (worker !== undefined) {
-    clearTimeout(idleTimers.get(worker));
-    idleTimers.delete(worker);
-  }
-  return worker;
-}
-
-function keepIdle(worker: Worker): void {
-  worker.unref();
-  idle.push(worker);
-  const timer = setTimeout(() => {
-    idleTimers.delete(worker);
-    const i = idle.indexOf(worker);
-    if (i >= 0) idle.splice(i, 1);
-    void worker.terminate();
-  }, idleWorkerMs);
-  timer.unref();
-  idleTimers.set(worker, timer);
 }
 
 let workersStarted = 0;
@@ -131,6 +115,13 @@ export function liveWorkers(): number {
   return workersStarted - workersExited;
 }
 
+function forget(worker: Worker): void {
+  const i = idle.indexOf(worker);
+  if (i >= 0) idle.splice(i, 1);
+  clearTimeout(idleTimers.get(worker));
+  idleTimers.delete(worker);
+}
+
 /**
  * A new worker on lib/runtime/worker.ts, waiting for jobs. Workers do not inherit a TypeScript
  * loader (and the tslab kernel has none), so the worker first registers tsx itself.
@@ -143,12 +134,34 @@ function newWorker(): Worker {
   workersStarted++;
   worker.on('exit', () => {
     workersExited++;
-    const i = idle.indexOf(worker);
-    if (i >= 0) idle.splice(i, 1);
-    clearTimeout(idleTimers.get(worker));
-    idleTimers.delete(worker);
+    broken.add(worker);
+    forget(worker);
+  });
+  // an error while no job listens (kept idle, or between 'done' and the call's end) must not
+  // crash the process as an unhandled 'error' event; the worker is never used again
+  worker.on('error', () => {
+    broken.add(worker);
+    forget(worker);
+    void worker.terminate();
   });
   return worker;
+}
+
+function takeIdle(): Worker | undefined {
+  const worker = idle.pop();
+  if (worker !== undefined) forget(worker);
+  return worker;
+}
+
+function keepIdle(worker: Worker): void {
+  worker.unref();
+  idle.push(worker);
+  const timer = setTimeout(() => {
+    forget(worker);
+    void worker.terminate();
+  }, idleWorkerMs);
+  timer.unref();
+  idleTimers.set(worker, timer);
 }
 
 /**
@@ -156,10 +169,10 @@ function newWorker(): Worker {
  * 'stopped'. The worker is added to `started`: the caller ends every call with endWorkers(started).
  */
 function startWorker(job: WorkerJob, onReply: (reply: WorkerReply) => void, started: Worker[]): Promise<void> {
-  const worker = takeIdle() ?? newWorker();
-  worker.ref();
-  started.push(worker);
   return new Promise((resolve, reject) => {
+    const worker = takeIdle() ?? newWorker();
+    worker.ref();
+    started.push(worker);
     let failed = false;
     const detach = () => {
       worker.off('message', onMessage);
@@ -196,23 +209,20 @@ function startWorker(job: WorkerJob, onReply: (reply: WorkerReply) => void, star
   });
 }
 
-/** Workers whose last job ended with 'done' (their listeners detached): they may go back to the pool. */
-const reusable = new WeakSet<Worker>();
+/** At most this many workers are kept: one per core. */
+const KEEP_AT_MOST = Math.max(1, os.cpus().length);
 
 /**
- * The end of a call: after a clean finish, workers whose job is done go back to the pool (as many
- * as defaultWorkers()); every other worker is terminated (stopped, interrupted, failed).
+ * The end of a call: after a clean finish, workers whose job is done go back to the pool (at
+ * most one per core); every other worker is terminated (stopped, interrupted, failed, broken).
  */
 async function endWorkers(started: Worker[], clean: boolean): Promise<void> {
   const ending: Promise<number>[] = [];
   for (const worker of started) {
-    if (clean && reusable.has(worker) && idle.length < defaultWorkers()) {
-      reusable.delete(worker);
-      keepIdle(worker);
-    } else {
-      reusable.delete(worker);
-      ending.push(worker.terminate());
-    }
+    const keep = clean && reusable.has(worker) && !broken.has(worker) && idle.length < KEEP_AT_MOST;
+    reusable.delete(worker);
+    if (keep) keepIdle(worker);
+    else ending.push(worker.terminate());
   }
   await Promise.all(ending);
 }

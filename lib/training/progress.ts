@@ -19,6 +19,14 @@ export function replicasText(p: Progress): string {
   return (p.parallel ?? 1) > 1 ? `${p.replicas} replicas, ${p.parallel} at a time` : `replica ${p.replica + 1}/${p.replicas}`;
 }
 
+/**
+ * "loss 1.234" during a run (the mean over the last report interval); in the last report, "last
+ * epoch loss 1.234": the mean over replicas of their last epoch's loss (see Progress.loss).
+ */
+export function lossText(p: Progress): string {
+  return `${p.done === p.total ? 'last epoch loss' : 'loss'} ${p.loss.toFixed(3)}`;
+}
+
 /** One line of a training's progress: bar, percentage, tasks, loss, elapsed time and estimate. */
 export function progressLine(p: Progress, label = '', width = 30): string {
   const frac = p.total > 0 ? p.done / p.total : 1;
@@ -27,7 +35,7 @@ export function progressLine(p: Progress, label = '', width = 30): string {
   return (
     `${label}${label ? ' ' : ''}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
     `${(100 * frac).toFixed(0).padStart(3)}% ${p.done}/${p.total} tasks, ${replicasText(p)}, ` +
-    `loss ${p.loss.toFixed(3)}, ${formatDuration(p.elapsedMs)}${Number.isFinite(eta) && frac < 1 ? ` (eta ${formatDuration(eta)})` : ''}`
+    `${lossText(p)}, ${formatDuration(p.elapsedMs)}${Number.isFinite(eta) && frac < 1 ? ` (eta ${formatDuration(eta)})` : ''}`
   );
 }
 

@@ -241,7 +241,11 @@ export class ReplicaTrainer {
   private readonly vectors: { theta: VectorOf; grad: VectorOf; batchGrad: VectorOf };
   private readonly wasmNet: WasmMlp<Precision> | undefined;
   private readonly usesQuery: boolean;
-  /** the arrays each task's points are written into (query is support when the algorithm uses no query set) */
+  /**
+   * a task's points, in arrays reused for every task: fresh tasks' support inputs, the support
+   * labels, the query inputs and labels (query is support when the algorithm uses no query set;
+   * support.x points at the task's own inputs)
+   */
   private readonly points: TaskData & { supportX: Float64Array };
   /** the epoch's task order (a shuffled pool) */
   private order: SineTask[] = [];
@@ -278,9 +282,10 @@ export class ReplicaTrainer {
     this.theta.set(theta0);
     this.usesQuery = ALGORITHM[config.algo].usesQuery;
     const { supportSize, querySize } = config.taskOptions;
-    const support: DataSet = { x: new Float64Array(supportSize), y: new Float64Array(supportSize) };
+    const supportX = new Float64Array(supportSize);
+    const support: DataSet = { x: supportX, y: new Float64Array(supportSize) };
     const query = this.usesQuery ? { x: new Float64Array(querySize), y: new Float64Array(querySize) } : support;
-    this.points = { supportX: new Float64Array(supportSize), support, query };
+    this.points = { supportX, support, query };
     if (state === undefined) {
       this.startEpoch();
       return;
@@ -348,18 +353,31 @@ export class ReplicaTrainer {
     this.drawOrder(this.rng);
   }
 
+  /**
+   * Task i's support and query points: the numbers of task.supportSet() and
+   * task.querySet(this.rng), in the reused arrays (allocating them cost ~2.5 µs a task, more than
+   * drawing them; measured). A pool task whose sizes are not the config's (a caller's pool) gets
+   * new arrays, as before.
+   */
+  private taskData(i: number): TaskData {
+    const { points } = this;
+    const task = this.freshTasks !== null ? sampleTaskInto(this.freshTasks, this.config.taskOptions, points.supportX) : this.order[i];
+    const { support, query } = points;
+    if (task.supportX.length !== support.y.length || (this.usesQuery && task.options.querySize !== query.x.length)) {
+      const own = task.supportSet();
+      return { support: own, query: this.usesQuery ? task.querySet(this.rng) : own };
+    }
+    support.x = task.supportX;
+    task.labelInto(task.supportX, support.y);
+    if (this.usesQuery) task.labelInto(task.drawInputs(this.rng, query.x), query.y);
+    return points;
+  }
+
   /** Train on the next task; returns its loss. */
   step(): number {
     const { theta, grad, batchGrad } = this;
     const i = this.task;
-    const { points } = this;
-    const task = this.freshTasks !== null ? sampleTaskInto(this.freshTasks, this.config.taskOptions, points.supportX) : this.order[i];
-    // the numbers of task.supportSet() and task.querySet(this.rng), written into arrays reused
-    // for every task: allocating them cost ~2.5 µs a task, more than drawing them (measured)
-    points.support.x = task.supportX;
-    task.labelInto(task.supportX, points.support.y);
-    if (this.usesQuery) task.labelInto(task.drawInputs(this.rng, points.query.x), points.query.y);
-    const loss = this.metaGradient(theta, points, grad);
+    const loss = this.metaGradient(theta, this.taskData(i), grad);
     checkLoss(loss, `replica ${this.replica}, epoch ${this.epoch + 1}, task ${i + 1}`);
     this.lossSum += loss;
     const lastOfEpoch = i === this.epochLength - 1;
