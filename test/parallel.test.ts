@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { evaluate, evaluateParallel, heldOutTasks, paramLayout, randomModels, train, trainParallel, DivergedError, MamlInputError } from '../lib/index';
 import * as os from 'node:os';
+import { getEventListeners } from 'node:events';
 import { idleWorkers, liveWorkers, setIdleWorkerMs, workerStarts } from '../lib/runtime/parallel';
 import { InterruptedError } from '../lib/training/interrupt';
 
@@ -107,4 +108,13 @@ test('the last progress report is the same on the main thread and on 1, 2 or 3 w
     assert.equal(last(reports).loss, expected, `${workers} worker(s)`);
     assert.equal(reports.filter((p) => p.done === 1800).length, 1, 'one last report');
   }
+});
+
+test('a signal shared by many calls collects no abort listeners', async () => {
+  const shared = new AbortController();
+  for (let i = 0; i < 3; i++) {
+    await evaluateParallel(randomModels(1), paramLayout(), heldOutTasks(4), { steps: 1 }, 2, shared.signal);
+    await trainParallel({ algo: 'transfer', tasks: 10, epochs: 1, replicas: 2, seed: i }, { workers: 2, signal: shared.signal });
+  }
+  assert.equal(getEventListeners(shared.signal, 'abort').length, 0);
 });

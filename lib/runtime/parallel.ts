@@ -285,7 +285,11 @@ async function trainOnWorkers(input: TrainConfigInput, options: TrainOptions & {
   const stopFlag = new Int32Array(stop);
   const started: Worker[] = [];
   let finishedCleanly = false;
-  const onAbort = () => Atomics.store(stopFlag, 0, 1);
+  let wake = () => {};
+  const onAbort = () => {
+    Atomics.store(stopFlag, 0, 1);
+    wake();
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
   const running = slices(todo.length, workers).map(([from, to]) => {
@@ -307,7 +311,11 @@ async function trainOnWorkers(input: TrainConfigInput, options: TrainOptions & {
   try {
     if (options.signal) {
       // an abort ends the wait at once; the workers then get a moment to post their state
-      const aborted = new Promise<void>((resolve) => options.signal!.addEventListener('abort', () => resolve(), { once: true }));
+      // woken by onAbort, which is removed below: a signal shared by many calls collects no listeners
+      const aborted = new Promise<void>((resolve) => {
+        wake = resolve;
+        if (options.signal!.aborted) resolve();
+      });
       await Promise.race([Promise.all(running), aborted]);
       if (options.signal.aborted) await within(Promise.all(running), STOP_GRACE_MS);
     } else {
@@ -346,14 +354,21 @@ export async function evaluateParallel(replicas: Float64Array[], layout: ParamLa
       ),
     );
     let finishedCleanly = false;
+    let onAbort: (() => void) | undefined;
     try {
       if (abort === undefined) {
         await running;
       } else {
-        await Promise.race([running, new Promise<void>((resolve) => (abort.aborted ? resolve() : abort.addEventListener('abort', () => resolve(), { once: true })))]);
+        await Promise.race([running, new Promise<void>((resolve) => {
+          onAbort = () => resolve();
+          if (abort.aborted) resolve();
+          else abort.addEventListener('abort', onAbort, { once: true });
+        })]);
       }
       finishedCleanly = !abort?.aborted;
     } finally {
+      // removed: a signal shared by many calls collects no listeners
+      if (onAbort !== undefined) abort?.removeEventListener('abort', onAbort);
       running.catch(() => {}); // after an interrupt the terminated workers' exits are no news
       await endWorkers(started, finishedCleanly);
     }
