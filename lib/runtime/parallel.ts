@@ -238,6 +238,21 @@ function slices(n: number, parts: number): [number, number][] {
   return out;
 }
 
+/**
+ * A promise that resolves when `signal` aborts (at once if it already has), and `dispose`, which
+ * removes its listener: a signal shared by many calls collects none.
+ */
+function untilAborted(signal: AbortSignal): { aborted: Promise<void>; dispose: () => void } {
+  let dispose = () => {};
+  const aborted = new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    dispose = () => signal.removeEventListener('abort', onAbort);
+  });
+  return { aborted, dispose };
+}
+
 /** Wait for `promise`, but no longer than `ms`. */
 function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -285,11 +300,7 @@ async function trainOnWorkers(input: TrainConfigInput, options: TrainOptions & {
   const stopFlag = new Int32Array(stop);
   const started: Worker[] = [];
   let finishedCleanly = false;
-  let wake = () => {};
-  const onAbort = () => {
-    Atomics.store(stopFlag, 0, 1);
-    wake();
-  };
+  const onAbort = () => Atomics.store(stopFlag, 0, 1);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
   const running = slices(todo.length, workers).map(([from, to]) => {
@@ -311,12 +322,12 @@ async function trainOnWorkers(input: TrainConfigInput, options: TrainOptions & {
   try {
     if (options.signal) {
       // an abort ends the wait at once; the workers then get a moment to post their state
-      // woken by onAbort, which is removed below: a signal shared by many calls collects no listeners
-      const aborted = new Promise<void>((resolve) => {
-        wake = resolve;
-        if (options.signal!.aborted) resolve();
-      });
-      await Promise.race([Promise.all(running), aborted]);
+      const wait = untilAborted(options.signal);
+      try {
+        await Promise.race([Promise.all(running), wait.aborted]);
+      } finally {
+        wait.dispose();
+      }
       if (options.signal.aborted) await within(Promise.all(running), STOP_GRACE_MS);
     } else {
       await Promise.all(running);
@@ -354,21 +365,19 @@ export async function evaluateParallel(replicas: Float64Array[], layout: ParamLa
       ),
     );
     let finishedCleanly = false;
-    let onAbort: (() => void) | undefined;
     try {
       if (abort === undefined) {
         await running;
       } else {
-        await Promise.race([running, new Promise<void>((resolve) => {
-          onAbort = () => resolve();
-          if (abort.aborted) resolve();
-          else abort.addEventListener('abort', onAbort, { once: true });
-        })]);
+        const wait = untilAborted(abort);
+        try {
+          await Promise.race([running, wait.aborted]);
+        } finally {
+          wait.dispose();
+        }
       }
       finishedCleanly = !abort?.aborted;
     } finally {
-      // removed: a signal shared by many calls collects no listeners
-      if (onAbort !== undefined) abort?.removeEventListener('abort', onAbort);
       running.catch(() => {}); // after an interrupt the terminated workers' exits are no news
       await endWorkers(started, finishedCleanly);
     }
