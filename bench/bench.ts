@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --quick] [-- --runs 5] [-- --no-recipe] [-- --no-pytorch] [-- --only-agreement]
+ *                [-- --no-eval-precision] [-- --only-eval-precision]
  *
  * Prints, for every algorithm: ms per task of each engine the library has (the fast float64
  * engine in TypeScript, the wasm engine, its float32 twin wasm-f32, the tfjs autodiff path), the project's PyTorch reference
@@ -9,7 +10,9 @@
  * GFLOP/s as a fraction of this core's peak (measured here by tight WebAssembly SIMD matrix
  * products in float64 and float32), the full recipe's wall time, peak RSS and the tfjs tensor
  * count, and whether the engines change results (paired on 1,000 held-out tasks, with a
- * control for what a float32-sized nudge alone does; this part alone with --only-agreement).
+ * control for what a float32-sized nudge alone does; this part alone with --only-agreement),
+ * and what evaluating in float32 (the default) changes against float64: time and test MSEs of
+ * the recipe's trained models (--no-eval-precision leaves it out).
  * Every figure is the median of several runs.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,13 +20,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/tfjs/autodiff';
-import { evaluateParallel, heldOutTasks, pairedDifference, projectRoot, train, ALGORITHMS, AlgoName, EngineName, RunState, TrainConfigInput, TrainingInterrupted, TrainResult } from '../lib/index';
+import { evaluate, evaluateParallel, heldOutTasks, pairedDifference, projectRoot, recipe, train, trainOrLoad, ALGORITHMS, AlgoName, EngineName, EvalEngine, EvalResult, RunState, SCALES, TrainConfigInput, TrainingInterrupted, TrainResult } from '../lib/index';
 import { matmulGflops } from '../lib/model/wasmMlp';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 /** only the engine-agreement tables (several minutes: each engine trains 10,000 MAML tasks) */
 const onlyAgreement = args.includes('--only-agreement');
+/** only the evaluation-precision table (trains the recipe's MAML and transfer when checkpoints/ lacks them) */
+const onlyEvalPrecision = args.includes('--only-eval-precision');
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 1 : 5;
 const ALGOS: readonly AlgoName[] = ALGORITHMS;
@@ -86,8 +91,9 @@ async function main() {
   console.log(`maml-sine benchmark: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, tfjs ${tf.version.tfjs} (${backend} backend for autodiff)`);
   console.log(`each figure: median of ${RUNS} run(s); one task = one meta-update of one 1-40-40-1 model (K = 10 support, 10 query points)\n`);
 
-  if (!onlyAgreement) await timings(backend);
-  if (!quick && !args.includes('--no-agreement')) await agreement();
+  if (!onlyAgreement && !onlyEvalPrecision) await timings(backend);
+  if (!onlyAgreement && !args.includes('--no-eval-precision')) await evaluationPrecision();
+  if (!quick && !onlyEvalPrecision && !args.includes('--no-agreement')) await agreement();
   const rssMb = process.resourceUsage().maxRSS / 1024;
   console.log(`\npeak RSS of this benchmark process (tfjs autodiff timings, evaluations): ${rssMb.toFixed(0)} MB; tfjs tensors allocated at the end: ${tf.memory().numTensors}`);
 }
@@ -172,7 +178,7 @@ async function timings(backend: string) {
 /**
  * No engine may change results: train the same config with two engines and compare the
  * post-adaptation test MSE on the same held-out tasks, paired per task (evaluation: float64,
- * the default wasm engine, for every model). A last table is the control for wasm-f32: the fast
+ * the wasm engine, for every model, so that only training differs). A last table is the control for wasm-f32: the fast
  * engine against itself with θ rounded to float32 once, after the first task, which shows how
  * far a float32-sized nudge alone carries a 10,000-task training.
  */
@@ -186,7 +192,7 @@ async function agreement() {
   const evaluated = async (model: Model) => {
     if (trained[model] === undefined) {
       const result = trainModel(model);
-      trained[model] = await evaluateParallel(result.replicas, result.layout, tasks, { steps: 10 });
+      trained[model] = await evaluateParallel(result.replicas, result.layout, tasks, { steps: 10, engine: 'wasm' });
     }
     return trained[model]!;
   };
@@ -203,6 +209,49 @@ async function agreement() {
       const [x, y] = [a.summary[k], b.summary[k]];
       const inside = Math.abs(x.mean - y.mean) <= Math.min(x.ci95, y.ci95);
       console.log(`| ${k} | ${x.mean.toFixed(3)} ± ${x.ci95.toFixed(3)} | ${y.mean.toFixed(3)} ± ${y.ci95.toFixed(3)} | ${d[k].mean >= 0 ? '+' : ''}${d[k].mean.toFixed(4)} ± ${d[k].ci95.toFixed(4)} | ${inside ? 'yes' : 'no'} |`);
+    }
+  }
+}
+
+/**
+ * Evaluation in float32 (wasm-f32, the default) against float64 (wasm, and fast, the reference):
+ * the recipe's trained MAML and transfer models (trained here when checkpoints/ lacks them, as
+ * the notebooks do), 1,000 held-out tasks x 10 SGD steps on the main thread. Timings alternate
+ * engine by engine, run i of each before run i + 1; the fast engine runs once, as the reference
+ * the test MSEs are compared with.
+ */
+async function evaluationPrecision() {
+  const scale = SCALES.full;
+  const tasks = heldOutTasks(quick ? 200 : scale.testTasks);
+  const options = { steps: 10, lr: 0.01 };
+  console.log(`
+evaluation precision: the recipe's trained models (${scale.replicas} each), ${tasks.length} held-out tasks x ${options.steps} SGD steps (lr ${options.lr}), main thread; ms per task and model, median of ${RUNS} alternated run(s); test MSE mean over tasks; largest per-task |difference| / fast engine's MSE, over every step`);
+  console.log('| model | engine | ms per task and model | wasm / this | k=0 | k=1 | k=10 | diverged at k=10 | largest per-task difference from fast |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const algo of ['maml', 'transfer'] as const) {
+    const model = await trainOrLoad(recipe(algo, scale));
+    const perModelTask = model.replicas.length * tasks.length;
+    const reference = evaluate(model.replicas, model.layout, tasks, { ...options, engine: 'fast' });
+    const engines: EvalEngine[] = ['wasm', 'wasm-f32'];
+    const times: Record<string, number[]> = { wasm: [], 'wasm-f32': [] };
+    const results: Partial<Record<EvalEngine, EvalResult>> = { fast: reference };
+    for (let run = 0; run < RUNS; run++) {
+      for (const engine of engines) {
+        const start = performance.now();
+        results[engine] = evaluate(model.replicas, model.layout, tasks, { ...options, engine });
+        times[engine].push((performance.now() - start) / perModelTask);
+      }
+    }
+    for (const engine of [...engines, 'fast'] as const) {
+      const r = results[engine]!;
+      let largest = 0;
+      r.perTask.forEach((values, i) => values.forEach((v, t) => {
+        const ref = reference.perTask[i][t];
+        if (Number.isFinite(ref)) largest = Math.max(largest, Math.abs(v - ref) / ref);
+      }));
+      const ms = engine === 'fast' ? 'n/a (reference, run once)' : median(times[engine]).toFixed(4);
+      const ratio = engine === 'fast' ? 'n/a' : `${(median(times.wasm) / median(times[engine])).toFixed(2)}x`;
+      console.log(`| ${algo} | ${engine} | ${ms} | ${ratio} | ${[0, 1, 10].map((k) => r.summary[k].mean.toFixed(7)).join(' | ')} | ${r.summary[10].diverged} | ${engine === 'fast' ? '0 (itself)' : largest.toExponential(1)} |`);
     }
   }
 }

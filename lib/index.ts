@@ -45,8 +45,8 @@ export { ALGORITHMS, ENGINES, resolveTrainConfig, train, trainAsync, trainingPoo
 export { defaultWorkers, evaluateParallel, trainParallel } from './runtime/parallel';
 
 // evaluation (notebook 03)
-export type { EvalOptions, EvalResult, StepSummary } from './evaluation/evaluate';
-export { atStep, DIVERGED_MSE, evaluate, fitPredictions, pairedDifference, summarize } from './evaluation/evaluate';
+export type { EvalEngine, EvalOptions, EvalResult, StepSummary } from './evaluation/evaluate';
+export { atStep, DEFAULT_EVAL_ENGINE, DIVERGED_MSE, EVAL_ENGINES, evaluate, fitPredictions, pairedDifference, summarize } from './evaluation/evaluate';
 
 // checkpoints and the notebooks' experiment (notebook 04)
 export type { Checkpoint, WriteFs } from './runtime/checkpoint';

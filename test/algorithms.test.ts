@@ -133,6 +133,7 @@ test('a Meta-SGD checkpoint keeps its learned learning rates, and evaluation use
   const result = evaluate([params], back.layout, tasks, { steps: 2, lr: 0.3 });
   tasks.forEach((task, t) => {
     const want = refCurve(params.subarray(0, P), [1, 40, 40, 1], task, 2, params.subarray(P));
-    want.forEach((v, k) => assert.ok(Math.abs(result.perTask[k][t] - v) < 1e-10 * v, `task ${t}, k=${k}: ${result.perTask[k][t]} vs ${v}`));
+    // the default engine computes in float32: ~7 digits (a wrong or missing rate moves these by far more)
+    want.forEach((v, k) => assert.ok(Math.abs(result.perTask[k][t] - v) < 1e-5 * v, `task ${t}, k=${k}: ${result.perTask[k][t]} vs ${v}`));
   });
 });

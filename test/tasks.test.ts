@@ -142,7 +142,8 @@ test("the paper's test protocol: K support and K other random test points per ta
     const pred = net.forward(theta, t.testX!, net.workspace(5));
     return Array.from(pred).reduce((s, p, i) => s + (p - t.f(t.testX![i])) ** 2, 0) / 5;
   });
-  assert.ok(Math.abs(r.summary[0].mean - byHand.reduce((s, v) => s + v, 0) / byHand.length) < 1e-12);
+  const meanByHand = byHand.reduce((s, v) => s + v, 0) / byHand.length;
+  assert.ok(Math.abs(r.summary[0].mean - meanByHand) < 1e-6 * meanByHand, `${r.summary[0].mean} vs ${meanByHand}`); // float32, the default engine
   // and the grid-based evaluation of the same waves differs: the protocol matters
   const grid = evaluate([theta], layout, fives.map((t) => new SineTask(t.amplitude, t.phase, t.supportX, t.options)), { steps: 1 });
   assert.notEqual(grid.summary[0].mean, r.summary[0].mean);

@@ -15,11 +15,12 @@ import { WasmMlp } from '../lib/model/wasmMlp';
 import { initParams, paramLayout } from '../lib/model/params';
 import { Rng } from '../lib/tasks/rng';
 import { ALGORITHM, ALGORITHMS } from '../lib/algorithms/registry';
+import { initMetaSgd } from '../lib/algorithms/metasgd';
 import { TaskData } from '../lib/algorithms/types';
 import { RunState, train } from '../lib/training/train';
 import { Adam } from '../lib/optim/adam';
-import { trainParallel } from '../lib/runtime/parallel';
-import { evaluate } from '../lib/evaluation/evaluate';
+import { EvalOptions, evaluate } from '../lib/evaluation/evaluate';
+import { evaluateParallel, trainParallel } from '../lib/runtime/parallel';
 import { heldOutTasks } from '../lib/experiment/experiment';
 import { relErr } from './helpers';
 import { assertMetaGradientsMatchFast, assertNear, assertPassesMatchFast, points, randomVector, setup as setupFor } from './wasm-helpers';
@@ -160,8 +161,43 @@ test('wasm-f32: a run resumed from a snapshot ends where the uninterrupted run e
   }
 });
 
-test('wasm-f32 is a training engine only: evaluation refuses it (evaluation stays float64)', () => {
+test('evaluation in float32, the default: the same diverged tasks as the float64 reference, each task to ≤ 1e-3 relative and the means to ≤ 1e-5 (at lr 0.01); the same bits on worker threads', async () => {
   const layout = paramLayout();
-  assert.throws(() => evaluate([initParams(new Rng(1))], layout, heldOutTasks(2), { engine: 'wasm-f32' as never }), /engine = "wasm-f32" is invalid: expected one of wasm, fast/);
+  const tasks = heldOutTasks(200);
+  // a trained model (the tasks it fits best have test MSEs near 0: float32's worst case) and two untrained ones
+  const trained = train({ algo: 'maml', tasks: 3000, epochs: 1, replicas: 1, seed: 4 }).replicas;
+  const untrained = [initParams(new Rng(1)), initParams(new Rng(2))];
+  const withRates = initMetaSgd(initParams(new Rng(3)), 0.02);
+  for (let j = layout.size; j < withRates.length; j++) withRates[j] = 0.005 + 0.03 * ((j * 37) % 11) / 11;
+  // [what, models, options, per-task and mean tolerance]: at lr 0.6 SGD runs away on some tasks
+  // and amplifies every rounding difference, so only its diverged tasks are held as tightly
+  const cases: [string, Float64Array[], Partial<EvalOptions>, number, number][] = [
+    ['a trained model, 10 steps', trained, { steps: 10, lr: 0.01 }, 1e-3, 1e-5],
+    ['two untrained models, 10 steps', untrained, { steps: 10, lr: 0.01 }, 1e-3, 1e-5],
+    ['a rate at which some tasks diverge', untrained, { steps: 30, lr: 0.6, record: [0, 1, 2, 5, 10, 30] }, 1e-1, 1e-3],
+    ['Meta-SGD rates', [withRates], { steps: 5, lr: 0.01 }, 1e-3, 1e-5],
+  ];
+  let worst = 0;
+  for (const [what, replicas, options, taskTol, meanTol] of cases) {
+    const reference = evaluate(replicas, layout, tasks, { ...options, engine: 'fast' });
+    const f32 = evaluate(replicas, layout, tasks, options);
+    assert.deepEqual(f32, evaluate(replicas, layout, tasks, { ...options, engine: 'wasm-f32' }), `${what}: the default engine is wasm-f32`);
+    assert.deepEqual(f32.summary.map((s) => s.diverged), reference.summary.map((s) => s.diverged), `${what}: diverged tasks`);
+    for (let i = 0; i < reference.perTask.length; i++) {
+      reference.perTask[i].forEach((v, t) => {
+        if (!Number.isFinite(v)) return;
+        const err = Math.abs(f32.perTask[i][t] - v) / v;
+        if (taskTol === 1e-3) worst = Math.max(worst, err);
+        assert.ok(err <= taskTol, `${what}, step ${reference.steps[i]}, task ${t}: ${f32.perTask[i][t]} vs ${v}`);
+      });
+      const [a, b] = [f32.summary[i].mean, reference.summary[i].mean];
+      assert.ok(Math.abs(a - b) <= meanTol * b, `${what}, step ${reference.steps[i]}: mean ${a} vs ${b}`);
+    }
+    if (what.startsWith('a rate')) assert.ok(reference.summary.at(-1)!.diverged > 0, 'some tasks diverge in this case');
+    assert.deepEqual((await evaluateParallel(replicas, layout, tasks, options, 2)).perTask, f32.perTask, `${what}: worker threads`);
+  }
+  // float32 is not float64: a test that compared the fast engine with itself would see 0
+  assert.ok(worst > 1e-8, `largest per-task difference ${worst}`);
+  console.log(`largest per-task relative difference at lr 0.01: ${worst.toExponential(1)}`);
   assert.throws(() => new WasmMlp(layout, 'f16' as never), /precision f16/);
 });

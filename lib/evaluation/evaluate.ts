@@ -8,12 +8,20 @@
  * beside the mean, so one diverged task never turns a table into NaN or ∞. A task counts as
  * diverged once its test MSE is not finite or exceeds DIVERGED_MSE: amplitudes are at most 5,
  * so predicting 0 everywhere scores at most 25, and an MSE 400 times that is no fit at all
- * (in float64 a run-away SGD can take many steps to overflow to ∞).
+ * (a run-away SGD can take many steps to overflow to ∞, in float64 more than in float32; the
+ * threshold makes both precisions count the same tasks).
+ *
+ * Precision: the default engine, wasm-f32, adapts and scores in float32, as the PyTorch
+ * original does and as training's default engine does; `engine: 'wasm'` runs the same kernels
+ * in float64 and `engine: 'fast'` the readable float64 TypeScript reference. On trained models
+ * the three agree to ~1e-4 relative per task at worst (a task fitted to an MSE near 0) and give
+ * the same means to ~1e-7 (test/evaluate-precision.test.ts; `npm run bench` prints both
+ * precisions side by side); float32 takes about half the time.
  *
  * Explained in notebook 03 (eval_sine_test, plot_sine_learning, diverged tasks).
  */
 import { FastMlp, Workspace } from '../model/fastMlp';
-import { WasmMlp, WasmTape, WasmVector } from '../model/wasmMlp';
+import { Precision, WasmMlp, WasmTape, WasmVector } from '../model/wasmMlp';
 import { ParamLayout } from '../model/params';
 import { DataSet, SineTask } from '../tasks/sineTask';
 import { checkInt, checkOneOf, checkPositive, fail } from '../core/validate';
@@ -34,14 +42,17 @@ export interface EvalOptions {
   /** SGD learning rate (the original: 0.01; 0.02 in one transfer plot) */
   lr: number;
   /**
-   * which engine runs the SGD steps: `wasm` (default, faster) or `fast` (the readable
-   * TypeScript reference); they agree to ~1e-15 relative, not bit for bit
+   * which engine runs the SGD steps: `wasm-f32` (default, fastest: float32), `wasm` (the same
+   * kernels in float64) or `fast` (the readable float64 TypeScript reference). wasm and fast
+   * agree to ~1e-15 relative, not bit for bit; wasm-f32 to float32's precision (see above)
    */
   engine?: EvalEngine;
 }
 
 /** The engines evaluation can run on (tfjs's autodiff path is for explaining, not for bulk work). */
-export const EVAL_ENGINES = ['wasm', 'fast'] as const;
+export const EVAL_ENGINES = ['wasm-f32', 'wasm', 'fast'] as const;
+/** The engine evaluation runs on unless told otherwise (training's default precision too). */
+export const DEFAULT_EVAL_ENGINE: EvalEngine = 'wasm-f32';
 /** An evaluation engine's name. */
 export type EvalEngine = (typeof EVAL_ENGINES)[number];
 
@@ -107,15 +118,18 @@ class Adapter implements CurveAdapter {
   }
 }
 
-/** Adapter's curve on the wasm engine: the same steps, in the same order, on vectors in its memory. */
-class WasmAdapter implements CurveAdapter {
-  private readonly theta: WasmVector;
-  private readonly grad: WasmVector;
-  private readonly rates: WasmVector;
+/**
+ * Adapter's curve on a wasm engine: the same steps, in the same order, on vectors in its memory
+ * (float64, or float32: θ and the learned rates rounded to float32 once, at the start).
+ */
+class WasmAdapter<P extends Precision> implements CurveAdapter {
+  private readonly theta: WasmVector<P>;
+  private readonly grad: WasmVector<P>;
+  private readonly rates: WasmVector<P>;
   private readonly supportPass: WasmTape;
   private readonly testPass: WasmTape;
 
-  constructor(private readonly net: WasmMlp, capacity: number) {
+  constructor(private readonly net: WasmMlp<P>, capacity: number) {
     this.theta = net.vector(net.size);
     this.grad = net.vector(net.size);
     this.rates = net.vector(net.size);
@@ -200,7 +214,7 @@ function checkEvalOptions(options: Partial<EvalOptions>): Required<EvalOptions> 
     if (i > 0 && k <= record[i - 1]) fail('record', record, 'steps in increasing order');
   });
   if (record[record.length - 1] !== steps) fail('record', record, `a list that ends at steps = ${steps}`);
-  return { steps, lr: checkPositive('lr', options.lr ?? 0.01), record: [...record], engine: checkOneOf('engine', options.engine ?? 'wasm', EVAL_ENGINES) };
+  return { steps, lr: checkPositive('lr', options.lr ?? 0.01), record: [...record], engine: checkOneOf('engine', options.engine ?? DEFAULT_EVAL_ENGINE, EVAL_ENGINES) };
 }
 
 function capacityFor(tasks: SineTask[]): number {
@@ -247,7 +261,9 @@ export function checkEvaluation(replicas: Float64Array[], layout: ParamLayout, t
 export function adaptationCurves(replicas: Float64Array[], layout: ParamLayout, tasks: SineTask[], options: Required<EvalOptions>): Float64Array[] {
   const { record, lr } = options;
   const width = record.length;
-  const adapter: CurveAdapter = options.engine === 'fast' ? new Adapter(new FastMlp(layout), capacityFor(tasks)) : new WasmAdapter(new WasmMlp(layout), capacityFor(tasks));
+  const capacity = capacityFor(tasks);
+  const adapter: CurveAdapter = options.engine === 'fast' ? new Adapter(new FastMlp(layout), capacity)
+    : new WasmAdapter(new WasmMlp(layout, options.engine === 'wasm-f32' ? 'f32' : 'f64'), capacity);
   const curves = replicas.map(() => new Float64Array(tasks.length * width));
   for (let t = 0; t < tasks.length; t++) {
     for (let r = 0; r < replicas.length; r++) {
@@ -297,7 +313,7 @@ export function evaluate(replicas: Float64Array[], layout: ParamLayout, tasks: S
 /**
  * Predictions on the test points after each requested number of SGD steps (for fit plots), on
  * the fast engine (a handful of tasks: speed does not matter; its MSEs equal an evaluation with
- * `engine: 'fast'` bit for bit, the default wasm engine's to ~1e-15).
+ * `engine: 'fast'` bit for bit, the wasm engine's to ~1e-15, the default wasm-f32 engine's to float32's precision).
  *
  * @example
  *   const fit = fitPredictions(model.replicas[0], model.layout, oneSidedExample(), [0, 1, 10]);

@@ -38,7 +38,8 @@ export function wasmPrecision(engine: EngineName): Precision | null {
  * with `fast` to ~1e-7 (test/wasm-f32.test.ts); a long training then ends elsewhere, as far as
  * any float32-sized nudge moves it, and the benchmark shows the trained models' accuracy inside
  * each other's 95% CIs. `wasm` (float64, ~1e-15 from `fast`) and `fast` (the readable reference
- * the kernels are tested against) stay one option away; evaluation always runs in float64.
+ * the kernels are tested against) stay one option away. Evaluation defaults to the same float32
+ * kernels (lib/evaluation/evaluate.ts, DEFAULT_EVAL_ENGINE).
  */
 export const DEFAULT_ENGINE: EngineName = 'wasm-f32';
 
