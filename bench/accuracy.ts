@@ -53,12 +53,12 @@ for (const [name, config, lr] of variants) {
     let result: EvalResult;
     let trainSeconds = '';
     if (config === null) {
-      result = await evaluateParallel(randomModels(5, seed * 5), layout, tasks, { steps: 10, lr });
+      result = await evaluateParallel(randomModels(5, seed * 5), layout, tasks, { steps: 10, lr, engine: 'wasm' });
     } else {
-      // the fast engine, as the README's table was recorded (the default is wasm-f32 since)
+      // the fast engine and float64 evaluation, as the README's table was recorded (both defaults are wasm-f32 since)
       const trained = await trainOrLoad({ ...config, seed, engine: 'fast' });
       trainSeconds = (trained.elapsedMs / 1000).toFixed(0) + (trained.cached ? ' (cached)' : '');
-      result = await evaluateParallel(trained.replicas, layout, tasks, { steps: 10, lr });
+      result = await evaluateParallel(trained.replicas, layout, tasks, { steps: 10, lr, engine: 'wasm' });
     }
     means[name].push(K.map((k) => result.summary[k].mean));
     const per10 = result.perReplica.map((r) => r[10]);

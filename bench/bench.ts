@@ -20,14 +20,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/tfjs/autodiff';
-import { evaluate, evaluateParallel, heldOutTasks, pairedDifference, projectRoot, recipe, train, trainParallel, ALGORITHMS, AlgoName, EngineName, EvalEngine, EvalResult, RunState, SCALES, TrainConfigInput, TrainingInterrupted, TrainResult } from '../lib/index';
+import { evaluate, evaluateParallel, heldOutTasks, pairedDifference, projectRoot, recipe, resolveTrainConfig, train, trainParallel, ALGORITHMS, AlgoName, EngineName, EvalEngine, EvalResult, RunState, SCALES, TrainConfigInput, TrainingInterrupted, TrainResult } from '../lib/index';
 import { matmulGflops } from '../lib/model/wasmMlp';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 /** only the engine-agreement tables (several minutes: each engine trains 10,000 MAML tasks) */
 const onlyAgreement = args.includes('--only-agreement');
-/** only the evaluation-precision table (trains the recipe's MAML and transfer first, ~10 s on 2 cores) */
+/** only the evaluation-precision table (~40 s, of which training the recipe's MAML and transfer ~10 s on 2 cores) */
 const onlyEvalPrecision = args.includes('--only-eval-precision');
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 1 : 5;
@@ -224,7 +224,8 @@ async function evaluationPrecision() {
   const scale = quick ? SCALES.quick : SCALES.full;
   const tasks = heldOutTasks(scale.testTasks);
   const options = { steps: 10, lr: 0.01 };
-  console.log(`\nevaluation precision: the recipe's trained models (${scale.name} scale, ${scale.replicas} each), ${tasks.length} held-out tasks x ${options.steps} SGD steps (lr ${options.lr}), main thread; ms per task and model, median of ${RUNS} alternated run(s); test MSE mean over tasks; largest per-task |difference| / fast engine's MSE, over every step`);
+  const models = (['maml', 'transfer'] as const).map((algo) => `${algo} ${resolveTrainConfig(recipe(algo, scale)).replicas}`).join(', ');
+  console.log(`\nevaluation precision: the recipe's trained models (${scale.name} scale; models: ${models}), ${tasks.length} held-out tasks x ${options.steps} SGD steps (lr ${options.lr}), main thread; ms per task and model, median of ${RUNS} alternated run(s); test MSE mean over tasks; largest per-task |difference| / fast engine's MSE, over every step`);
   console.log('| model | engine | ms per task and model | wasm / this | k=0 | k=1 | k=10 | diverged at k=10 | largest per-task difference from fast |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const algo of ['maml', 'transfer'] as const) {

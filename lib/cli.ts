@@ -9,7 +9,7 @@
  * Not in a notebook: README "Command line" and "Reliability" explain it.
  */
 import { checkFreeSpace, checkpointSizeBound, loadCheckpoint, prepareOutput, saveCheckpoint } from './runtime/checkpoint';
-import { adaptationCurves, checkEvaluation, EvalOptions, EvalResult, summarizeCurves } from './evaluation/evaluate';
+import { adaptationCurves, checkEvaluation, DEFAULT_EVAL_ENGINE, EvalOptions, EvalResult, summarizeCurves } from './evaluation/evaluate';
 import { ParamLayout } from './model/params';
 import { formatDuration, terminalProgress } from './training/progress';
 import { Rng, STREAM } from './tasks/rng';
@@ -402,6 +402,8 @@ function evalCommand(args: string[], streams: CliStreams): void {
         taskSeed: seed,
         replicas: result.replicas,
         lr: result.lr,
+        // float32 since 2026-11-28 (float64 before): the last digits of older outputs differ
+        engine: DEFAULT_EVAL_ENGINE,
         steps: result.steps,
         mean: result.summary.map((s) => num(s.mean)),
         ci95: result.summary.map((s) => num(s.ci95)),

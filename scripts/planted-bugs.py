@@ -19,7 +19,7 @@ bugs = [
  ("ci95 without sqrt", "lib/evaluation/evaluate.ts", "ci95: n > 1 ? (1.96 * sd) / Math.sqrt(n) : NaN", "ci95: n > 1 ? (1.96 * sd * sd) / Math.sqrt(n) : NaN", ["statistics"]),
  ("threshold ignored", "lib/evaluation/evaluate.ts", "if (!(mse <= DIVERGED_MSE)) return false;", "if (!(mse <= Infinity)) return false;", ["evaluate-oracle"]),
  ("not paired", "lib/evaluation/evaluate.ts", "a.perTask[i].map((v, t) => v - b.perTask[i][t])", "a.perTask[i].map((v, t) => v - Float64Array.from(b.perTask[i]).sort()[t])", ["statistics"]),
- ("random points", "lib/evaluation/evaluate.ts", "const test = task.testSet();\n    let next", "const test = task.querySet(new (require('../tasks/rng').Rng)(0), 50);\n    let next", ["evaluate-oracle"]),
+ ("random points", "lib/evaluation/evaluate.ts", "const test = task.testSet();\n    net.setPoints(supportPass", "const test = task.querySet(new (require('../tasks/rng').Rng)(0), 50);\n    net.setPoints(supportPass", ["evaluate-oracle"]),
  ("one replica", "lib/evaluation/evaluate.ts", "perTask[k][t] += v / curves.length;", "perTask[k][t] = v;", ["statistics", "evaluate-oracle"]),
  ("even median", "lib/evaluation/evaluate.ts", "(sorted[mid - 1] + sorted[mid]) / 2", "sorted[mid]", ["statistics"]),
  ("seedCompat dropped", "lib/training/train.ts", "seedCompat: config.seedCompat };", "seedCompat: false };", ["replay"]),
@@ -30,6 +30,7 @@ bugs = [
  ("CLI ignores --lr", "lib/cli.ts", "const lr = (opts.lr as number | undefined) ?? 0.01;", "const lr = 0.01;", ["cli-values"]),
  ("Hessian sign flipped", "lib/algorithms/maml.ts", "out[j] -= innerLr * hv[j];", "out[j] += innerLr * hv[j];", ["golden", "replay"]),
  ("Meta-SGD rates ignored", "lib/evaluation/evaluate.ts", "else for (let j = 0; j < theta.length; j++) theta[j] -= lrs[j] * grad[j];", "else for (let j = 0; j < theta.length; j++) theta[j] -= lr * grad[j];", ["evaluate-oracle"]),
+ ("Meta-SGD rates ignored, wasm engines", "lib/evaluation/evaluate.ts", "if (learnedRates) net.sgdStepRates(theta, theta, rates, grad);", "if (learnedRates) net.sgdStep(theta, theta, lr, grad);", ["evaluate-oracle", "wasm-f32"]),
 ]
 only = sys.argv[1:]
 for name, f, old, new, tests in bugs:

@@ -17,7 +17,7 @@ test('npm run bench -- --quick prints the per-task table (wasm-f32 included), th
   assert.match(r.stdout, /^\| 1 \(main thread\) \| 1 \| \d+\.\d s \|.* \d+ MB \| 0 \|$/m);
   assert.match(r.stdout, /^\| 2 \(worker threads\) \| 1 \| \d+\.\d s \|.* \d+ MB \| 0 \|$/m);
   // evaluation in float32 against float64: both engines timed, the fast engine as the reference
-  assert.match(r.stdout, /^evaluation precision: the recipe's trained models \(quick scale, 2 each\), 200 held-out tasks/m);
+  assert.match(r.stdout, /^evaluation precision: the recipe's trained models \(quick scale; models: maml 2, transfer 1\), 200 held-out tasks/m);
   for (const algo of ['maml', 'transfer']) {
     assert.match(r.stdout, new RegExp(`^\\| ${algo} \\| wasm \\| \\d+\\.\\d{4} \\| 1\\.00x \\|`, 'm'));
     assert.match(r.stdout, new RegExp(`^\\| ${algo} \\| wasm-f32 \\| \\d+\\.\\d{4} \\| \\d+\\.\\d{2}x \\|( \\d+\\.\\d{7} \\|){3} \\d+ \\| \\d\\.\\de-\\d+ \\|$`, 'm'));

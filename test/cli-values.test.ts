@@ -48,6 +48,7 @@ function assertJsonMatches(out: any, want: EvalResult, taskSeed: number): void {
   assert.equal(out.taskSeed, taskSeed);
   assert.equal(out.replicas, 2);
   assert.equal(out.lr, want.lr);
+  assert.equal(out.engine, 'wasm-f32', 'the engine it evaluated with: the library\'s default, float32');
   assert.deepEqual(out.steps, want.steps);
   // JSON keeps every bit of a double: equality, not closeness
   assert.deepEqual(out.mean, want.summary.map((s) => orNull(s.mean)));

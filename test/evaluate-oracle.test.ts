@@ -51,7 +51,7 @@ describe(`evaluation on the ${engine} engine`, () => {
     assert.deepEqual(result.perReplica[0].map((v, k) => near(v, expected[k], 1e-10)), [true, true, true, true]);
     // a test that measured on other points, or took another step, would see other numbers
     assert.ok(rel(expected[1], expected[0]) > 1e-3 && rel(expected[2], expected[1]) > 1e-3, `${expected}`);
-    assert.ok(rel(refCurve(theta, sizes, task, 0, 0.03, refGrid(-5, 5, 49))[0], expected[0]) > 1e-6, 'a 49-point grid differs');
+    assert.ok(rel(refCurve(theta, sizes, task, 0, 0.03, refGrid(-5, 5, 49))[0], expected[0]) > 1e-4, 'a 49-point grid differs (by more than 10x float32\'s tolerance: measured 3.4e-4)');
   });
 
   test('evaluate with a recorded subset and the default lr 0.01 matches the reference at those steps', () => {
@@ -99,7 +99,7 @@ describe(`evaluation on the ${engine} engine`, () => {
     assertCurve(result.perTask.map((v) => v[0]), expected, 'Meta-SGD curve');
     // neither one scalar rate nor the mean rate gives these numbers
     const meanRate = rates.reduce((a, b) => a + b, 0) / rates.length;
-    assert.ok(rel(refCurve(theta, sizes, task, 3, meanRate)[3], expected[3]) > 1e-6);
+    assert.ok(rel(refCurve(theta, sizes, task, 3, meanRate)[3], expected[3]) > 1e-3, 'the mean rate differs (measured 5.3e-3)');
   });
 
   test('fit plots: predictions on 100 grid points after each k, and the MSE equals the evaluation\'s', () => {
@@ -128,7 +128,7 @@ describe(`evaluation on the ${engine} engine`, () => {
         }
         const shown = fit.predictions.find((q) => q.step === k);
         if (!shown) continue;
-        assertCurve(shown.y, refPredict(p, sizes, grid), `${name}: predictions at k=${k}`);
+        assertCurve(shown.y, refPredict(p, sizes, grid), `${name}: predictions at k=${k}`, 1e-10); // fit plots: the fast engine, float64 in every suite
         assert.equal(shown.mse, curve.perTask[k][0], `${name}: fit MSE at k=${k} = evaluation's`);
       }
     }
