@@ -233,7 +233,7 @@ async function evaluationPrecision() {
     const perModelTask = model.replicas.length * tasks.length;
     const reference = evaluate(model.replicas, model.layout, tasks, { ...options, engine: 'fast' });
     const engines: EvalEngine[] = ['wasm', 'wasm-f32'];
-    const times: Record<string, number[]> = { wasm: [], 'wasm-f32': [] };
+    const times = Object.fromEntries(engines.map((engine) => [engine, [] as number[]]));
     const results: Partial<Record<EvalEngine, EvalResult>> = { fast: reference };
     for (let run = 0; run < RUNS; run++) {
       for (const engine of engines) {

@@ -14,7 +14,6 @@ import { WasmMlp } from '../lib/model/wasmMlp';
 import { initParams, paramLayout } from '../lib/model/params';
 import { Rng } from '../lib/tasks/rng';
 import { ALGORITHM, ALGORITHMS } from '../lib/algorithms/registry';
-import { initMetaSgd } from '../lib/algorithms/metasgd';
 import { TaskData } from '../lib/algorithms/types';
 import { train } from '../lib/training/train';
 import { Adam } from '../lib/optim/adam';
@@ -25,7 +24,7 @@ import { KERNELS_F32_WASM_BASE64, KERNELS_SOURCE_SHA256, KERNELS_WASM_BASE64 } f
 import { compileKernels, GENERATED, kernelSourceHash } from '../scripts/build-wasm';
 import { refGrad, refMse } from './reference';
 import { fdGradient } from './helpers';
-import { assertMetaGradientsMatchFast, assertNear, assertPassesMatchFast, points, randomVector, setup as setupFor } from './wasm-helpers';
+import { assertMetaGradientsMatchFast, assertNear, assertPassesMatchFast, metaSgdWithVariedRates, points, randomVector, setup as setupFor } from './wasm-helpers';
 
 const SHAPES = [
   [1, 40, 40, 1],
@@ -171,8 +170,7 @@ test('evaluation on the wasm engine equals the fast engine\'s (≤ 1e-10 per tas
   const layout = paramLayout();
   const tasks = heldOutTasks(40);
   const models = [initParams(new Rng(1)), initParams(new Rng(2))];
-  const withRates = initMetaSgd(initParams(new Rng(3)), 0.02);
-  for (let j = layout.size; j < withRates.length; j++) withRates[j] = 0.005 + 0.03 * ((j * 37) % 11) / 11;
+  const withRates = metaSgdWithVariedRates();
   const cases: [string, Float64Array[], Partial<EvalOptions>][] = [
     ['two models, 10 steps', models, { steps: 10, lr: 0.01 }],
     ['a rate at which some tasks diverge', models, { steps: 30, lr: 0.6, record: [0, 1, 2, 5, 10, 30] }],

@@ -17,6 +17,14 @@ import { relErr } from './helpers';
 export const points = (rng: Rng, n: number) => Float64Array.from({ length: n }, () => rng.uniform(-5, 5));
 export const randomVector = (rng: Rng, n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
 
+/** A Meta-SGD model of the default layout whose learned rates differ weight by weight (0.005 to 0.032). */
+export function metaSgdWithVariedRates(): Float64Array {
+  const size = paramLayout().size;
+  const withRates = initMetaSgd(initParams(new Rng(3)), 0.02);
+  for (let j = size; j < withRates.length; j++) withRates[j] = 0.005 + 0.03 * ((j * 37) % 11) / 11;
+  return withRates;
+}
+
 /** `actual` within `tol` of `expected`, norm-relative over the whole vector. */
 export function assertNear(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
   const e = relErr(actual, expected);

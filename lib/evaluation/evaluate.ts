@@ -23,7 +23,7 @@
  * Explained in notebook 03 (eval_sine_test, plot_sine_learning, diverged tasks).
  */
 import { FastMlp, Workspace } from '../model/fastMlp';
-import { Precision, WasmMlp, WasmTape, WasmVector } from '../model/wasmMlp';
+import { Precision, WasmMlp, WasmTape, WasmVector, wasmPrecision } from '../model/wasmMlp';
 import { ParamLayout } from '../model/params';
 import { DataSet, SineTask } from '../tasks/sineTask';
 import { checkInt, checkOneOf, checkPositive, fail } from '../core/validate';
@@ -264,8 +264,8 @@ export function adaptationCurves(replicas: Float64Array[], layout: ParamLayout, 
   const { record, lr } = options;
   const width = record.length;
   const capacity = capacityFor(tasks);
-  const adapter: CurveAdapter = options.engine === 'fast' ? new Adapter(new FastMlp(layout), capacity)
-    : new WasmAdapter(new WasmMlp(layout, options.engine === 'wasm-f32' ? 'f32' : 'f64'), capacity);
+  const precision = wasmPrecision(options.engine);
+  const adapter: CurveAdapter = precision === null ? new Adapter(new FastMlp(layout), capacity) : new WasmAdapter(new WasmMlp(layout, precision), capacity);
   const curves = replicas.map(() => new Float64Array(tasks.length * width));
   for (let t = 0; t < tasks.length; t++) {
     for (let r = 0; r < replicas.length; r++) {

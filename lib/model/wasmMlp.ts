@@ -70,6 +70,14 @@ interface Kernels {
   heapBase(): number;
 }
 
+/**
+ * The precision of a wasm engine's kernels by the engine's name (training's and evaluation's:
+ * `wasm` float64, `wasm-f32` float32), or null for an engine that is not a wasm one.
+ */
+export function wasmPrecision(engine: string): Precision | null {
+  return engine === 'wasm' ? 'f64' : engine === 'wasm-f32' ? 'f32' : null;
+}
+
 const compiled: Partial<Record<Precision, object>> = {};
 
 /** The kernels' module in a precision, decoded and compiled once per thread. */

@@ -8,7 +8,7 @@ import { Adam } from '../optim/adam';
 import { MetaGradientFn, TaskData } from '../algorithms/types';
 import { AlgoName, ALGORITHM, ALGORITHMS, initialMetaParams } from '../algorithms/registry';
 import { FastMlp } from '../model/fastMlp';
-import { Precision, WasmMlp, WasmVector } from '../model/wasmMlp';
+import { Precision, WasmMlp, WasmVector, wasmPrecision } from '../model/wasmMlp';
 import { DEFAULT_LAYER_SIZES, initParams, ParamLayout, paramLayout } from '../model/params';
 import { Rng, STREAM } from '../tasks/rng';
 import { DataSet, makeTaskPool, sampleTaskInto, SineTask, SineTaskOptions, skipTasks, taskOptions } from '../tasks/sineTask';
@@ -27,10 +27,6 @@ export const ENGINES = ['fast', 'autodiff', 'wasm', 'wasm-f32'] as const;
 /** An engine's name: `fast`, `autodiff`, `wasm` or `wasm-f32`. */
 export type EngineName = (typeof ENGINES)[number];
 
-/** The precision of a wasm engine's kernels, or null for the other engines. */
-export function wasmPrecision(engine: EngineName): Precision | null {
-  return engine === 'wasm' ? 'f64' : engine === 'wasm-f32' ? 'f32' : null;
-}
 /**
  * The engine a config gets when it names none: `wasm-f32`, meta-gradients in float32 (f32x4
  * WebAssembly SIMD) with θ and Adam in float64, ~1.4x faster per task than `wasm` and ~6x than
