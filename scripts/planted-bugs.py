@@ -23,13 +23,15 @@ bugs = [
  ("one replica", "lib/evaluation/evaluate.ts", "perTask[k][t] += v / curves.length;", "perTask[k][t] = v;", ["statistics", "evaluate-oracle"]),
  ("even median", "lib/evaluation/evaluate.ts", "(sorted[mid - 1] + sorted[mid]) / 2", "sorted[mid]", ["statistics"]),
  ("seedCompat dropped", "lib/training/train.ts", "seedCompat: config.seedCompat };", "seedCompat: false };", ["replay"]),
- ("shuffle once", "lib/training/train.ts", ": rng.shuffled(pool);", ": (epoch === 0 ? (pool = rng.shuffled(pool)) : pool);", ["replay"]),
- ("full batch divisor", "lib/training/train.ts", "batchGrad[j] /= inBatch;", "batchGrad[j] /= B;", ["replay"]),
- ("fresh: one task reused", "lib/training/train.ts", "Array.from({ length: config.tasks }, () => sampleTask(rng, config.taskOptions))", "((t) => Array.from({ length: config.tasks }, () => t))(sampleTask(rng, config.taskOptions))", ["replay"]),
+ ("shuffle once", "lib/training/train.ts", "this.order = rng.shuffled(this.pool);", "this.order = this.order.length > 0 ? this.order : rng.shuffled(this.pool);", ["replay"]),
+ ("full batch divisor", "lib/training/train.ts", "batchGrad[j] /= this.inBatch;", "batchGrad[j] /= this.config.metaBatchSize;", ["replay"]),
+ ("fresh: one task reused", "lib/training/train.ts", "const task = this.freshTasks !== null ? sampleTaskInto(this.freshTasks, this.config.taskOptions, points.supportX) : this.order[i];", "const task = this.freshTasks !== null ? ((this as any).fresh0 ??= sampleTaskInto(this.freshTasks, this.config.taskOptions, points.supportX)) : this.order[i];", ["replay"]),
  ("CLI ignores --seed", "lib/cli.ts", "const seed = (opts.seed as number | undefined) ?? 1;", "const seed = 1;", ["cli-values"]),
  ("CLI ignores --lr", "lib/cli.ts", "const lr = (opts.lr as number | undefined) ?? 0.01;", "const lr = 0.01;", ["cli-values"]),
  ("Hessian sign flipped", "lib/algorithms/maml.ts", "out[j] -= innerLr * hv[j];", "out[j] += innerLr * hv[j];", ["golden", "replay"]),
  ("Meta-SGD rates ignored", "lib/evaluation/evaluate.ts", "else for (let j = 0; j < theta.length; j++) theta[j] -= lrs[j] * grad[j];", "else for (let j = 0; j < theta.length; j++) theta[j] -= lr * grad[j];", ["evaluate-oracle"]),
+ ("θ kept past Adam's step (meta-batch)", "lib/training/train.ts", "      this.adam.step(theta, batchGrad);\n      this.thetaRead = false;", "      this.adam.step(theta, batchGrad);", ["golden"]),
+ ("θ never read (meta-batch)", "lib/training/train.ts", "private thetaRead = false;", "private thetaRead = true;", ["golden", "wasm-resident"]),
  ("Meta-SGD rates ignored, wasm engines", "lib/evaluation/evaluate.ts", "if (learnedRates) net.sgdStepRates(theta, theta, rates, grad);", "if (learnedRates) net.sgdStep(theta, theta, lr, grad);", ["evaluate-oracle", "wasm-f32"]),
 ]
 only = sys.argv[1:]

@@ -1,8 +1,10 @@
 /**
  * On a wasm engine the trainer keeps θ, the meta-gradient and the meta-batch's sum in the
  * engine's own memory, and the meta-gradients, Adam and the batch sum then work on them in place
- * (lib/training/train.ts ReplicaTrainer, WasmMlp.addressOf). That path must give the bits of the
- * path that copies plain arrays in and out, in both precisions and for every algorithm.
+ * (lib/training/train.ts ReplicaTrainer, WasmMlp.addressOf); inside a meta-batch a task's
+ * meta-gradient is added to the sum by the engine, which reads θ once (WasmMetaGradientFn.addTo).
+ * That path must give the bits of the path that copies plain arrays in and out, in both
+ * precisions and for every algorithm.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -42,7 +44,8 @@ for (const precision of ['f64', 'f32'] as Precision[]) {
         const losses: number[] = [];
         for (const d of data) {
           losses.push(metaGradient(th, d, g));
-          if (vectors) net.addDoubles(sum, g);
+          // the trainer's meta-batch path: added to the sum by the engine, θ not read again (the call above read it)
+          if (vectors) assert.equal(metaGradient.addTo(th, d, sum, true), losses[losses.length - 1], 'addTo\'s loss');
           else for (let j = 0; j < n; j++) sum[j] += g[j];
           adam.step(th, g);
         }
@@ -52,18 +55,39 @@ for (const precision of ['f64', 'f32'] as Precision[]) {
       const resident = run(true);
       assert.deepEqual(resident.losses, plain.losses);
       assert.deepEqual(resident.grad, plain.grad, 'meta-gradient');
-      assert.deepEqual(resident.sum, plain.sum, 'the batch sum (addF64 against the TypeScript loop)');
+      assert.deepEqual(resident.sum, plain.sum, 'the batch sum (addTo against the plain call and a TypeScript loop)');
       assert.deepEqual(resident.theta, plain.theta, 'θ after two Adam steps in place');
       assert.ok(plain.grad.some((v) => v !== 0));
     });
   }
 }
 
-test('addDoubles refuses vectors of different lengths', () => {
-  const net = new WasmMlp(layout, 'f64');
-  assert.throws(() => net.addDoubles(net.doubles(3).array, net.doubles(4).array), /lengths 3 and 4/);
-  const inMemory = net.doubles(3);
-  assert.throws(() => net.addDoubles(inMemory.array, new Float64Array(3)), /views of this engine's memory/);
+test('addTo reads θ unless told it holds the values of the previous call, and addToF64 refuses a sum it cannot add to', () => {
+  for (const precision of ['f64', 'f32'] as Precision[]) {
+    const net = new WasmMlp(layout, precision);
+    const metaGradient = ALGORITHM.maml.wasm(net, { innerSteps: 1, innerLr: 0.01, seedCompat: false }, 10);
+    const rng = new Rng(5);
+    const d = task(rng);
+    const [before, after] = [initParams(rng), initParams(rng)];
+    const n = before.length;
+    // every vector made before the first view is taken: growing the memory detaches views
+    const vectors = [net.doubles(n), net.doubles(n), net.doubles(n), net.doubles(n)];
+    const th = vectors[0].array;
+    let next = 1;
+    const sumOf = (theta: Float64Array, sameTheta: boolean) => {
+      const sum = vectors[next++].array;
+      th.set(theta);
+      metaGradient.addTo(th, d, sum, sameTheta);
+      return Float64Array.from(sum);
+    };
+    const atBefore = sumOf(before, false);
+    const atAfter = sumOf(after, false);
+    assert.notDeepEqual(atAfter, atBefore, `${precision}: a new θ is read`);
+    assert.deepEqual(sumOf(before, true), atAfter, `${precision}: sameTheta keeps the θ read last (the trainer's contract: θ unchanged)`);
+    assert.throws(() => net.addToF64(new Float64Array(3), net.vector(3)), /view of this engine's memory/);
+    const [four, three] = [net.doubles(4), net.vector(3)];
+    assert.throws(() => net.addToF64(four.array, three), /a sum of 4 entries from a vector of 3/);
+  }
 });
 
 test('Adam with only θ, or only the gradient, in the engine\'s memory: the bits of plain arrays (the in-place step needs both)', () => {

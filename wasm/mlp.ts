@@ -804,6 +804,25 @@ export function toF64(to: usize, from: usize, len: usize): void {
   for (; j < len; j++) setD(to, j, <f64>f(from, j));
 }
 
+/**
+ * to[j] += from[j] as float64: toF64 into a scratch vector and addF64 in one pass, the same
+ * bits (the conversion is exact, then one IEEE addition); the trainer's sum of a meta-batch's
+ * gradients.
+ */
+export function addToF64(to: usize, from: usize, len: usize): void {
+  if (sizeof<Real>() == 8) {
+    addF64(to, from, len);
+    return;
+  }
+  let j: usize = 0;
+  for (; j + 4 <= len; j += 4) {
+    const v = v128.load(from + (j << SHIFT));
+    setVecD(to, j, f64x2.add(vecD(to, j), f64x2.promote_low_f32x4(v)));
+    setVecD(to, j + 2, f64x2.add(vecD(to, j + 2), f64x2.promote_low_f32x4(f32x4.shuffle(v, v, 2, 3, 2, 3))));
+  }
+  for (; j < len; j++) setD(to, j, d(to, j) + <f64>f(from, j));
+}
+
 // Float64 addressing whatever Real is (Adam's vectors, the conversions).
 @inline function d(ptr: usize, i: usize): f64 {
   return load<f64>(ptr + (i << 3));

@@ -7,7 +7,7 @@
 import { FastMlp } from '../model/fastMlp';
 import { Precision, WasmMlp } from '../model/wasmMlp';
 import { createMetaGradient as createMaml, createWasmMetaGradient as createWasmMaml } from './maml';
-import { InnerOptions, MetaGradientFn } from './types';
+import { InnerOptions, MetaGradientFn, WasmMetaGradientFn } from './types';
 
 /** First-order MAML's meta-gradient on the fast engine: MAML's (maml.ts) with `firstOrder: true`. */
 export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity?: number): MetaGradientFn {
@@ -15,6 +15,6 @@ export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity
 }
 
 /** The same on the wasm engine. */
-export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOptions, capacity?: number): MetaGradientFn {
+export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOptions, capacity?: number): WasmMetaGradientFn {
   return createWasmMaml(net, { ...options, firstOrder: true }, capacity);
 }

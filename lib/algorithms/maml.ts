@@ -11,7 +11,8 @@
  */
 import { FastMlp } from '../model/fastMlp';
 import { Precision, WasmMlp } from '../model/wasmMlp';
-import { InnerOptions, MetaGradientFn } from './types';
+import { InnerOptions, MetaGradientFn, WasmMetaGradientFn } from './types';
+import { wasmMetaGradient } from './wasmMetaGradient';
 
 /** The inner loop's options, and whether to drop the Hessian terms (first-order MAML). */
 export interface MamlOptions extends InnerOptions {
@@ -51,8 +52,8 @@ export function createMetaGradient(net: FastMlp, options: MamlOptions, capacity 
   };
 }
 
-/** The same meta-gradient on the wasm engine: every vector in its memory, θ copied in and the result out once per task. */
-export function createWasmMetaGradient(net: WasmMlp<Precision>, options: MamlOptions, capacity = 64): MetaGradientFn {
+/** The same meta-gradient on the wasm engine: every vector in its memory, θ copied in and the result out once per task (or once per meta-batch, see WasmMetaGradientFn). */
+export function createWasmMetaGradient(net: WasmMlp<Precision>, options: MamlOptions, capacity = 64): WasmMetaGradientFn {
   const { innerSteps, innerLr, firstOrder, seedCompat } = options;
   const size = net.size;
   const supportPasses = Array.from({ length: innerSteps }, () => net.tape(capacity));
@@ -63,9 +64,9 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: MamlOpt
   const meta = net.vector(size);
   const supportGradAtTheta = net.vector(size);
 
-  return (theta, task, out) => {
+  return wasmMetaGradient(net, meta, (theta, task, sameTheta) => {
     const { support, query } = task;
-    net.setFromF64(thetas[0], theta);
+    if (!sameTheta) net.setFromF64(thetas[0], theta);
     for (let i = 0; i < innerSteps; i++) {
       net.setPoints(supportPasses[i], support.x, support.y);
       // with the leak, the first step's gradient is kept where the end adds it
@@ -82,7 +83,6 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: MamlOpt
       }
     }
     if (seedCompat) net.add(meta, supportGradAtTheta);
-    net.copyToF64(out, meta);
     return queryLoss;
-  };
+  });
 }

@@ -11,7 +11,8 @@
  */
 import { FastMlp } from '../model/fastMlp';
 import { Precision, WasmMlp } from '../model/wasmMlp';
-import { InnerOptions, MetaGradientFn } from './types';
+import { InnerOptions, MetaGradientFn, WasmMetaGradientFn } from './types';
+import { wasmMetaGradient } from './wasmMetaGradient';
 
 /** θ followed by α, initialised to the scalar inner learning rate everywhere. */
 export function initMetaSgd(theta: Float64Array, innerLr: number): Float64Array {
@@ -60,7 +61,7 @@ export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity
 }
 
 /** The same on the wasm engine: the meta-parameters [θ, α] and the gradient over both live in its memory. */
-export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOptions, capacity = 64): MetaGradientFn {
+export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOptions, capacity = 64): WasmMetaGradientFn {
   const { innerSteps } = options;
   const P = net.size;
   const passes = Array.from({ length: innerSteps }, () => net.tape(capacity));
@@ -75,8 +76,8 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOp
   const gAlpha = net.slice(gradOut, P, P);
   const u = net.vector(P);
   const hv = net.vector(P);
-  return (metaParams, task, out) => {
-    net.setFromF64(params, metaParams);
+  return wasmMetaGradient(net, gradOut, (metaParams, task, sameTheta) => {
+    if (!sameTheta) net.setFromF64(params, metaParams);
     for (let i = 0; i < innerSteps; i++) {
       net.setPoints(passes[i], task.support.x, task.support.y);
       net.lossAndGrad(thetas[i], passes[i], grads[i]);
@@ -91,7 +92,6 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOp
       net.hvp(thetas[i], u, passes[i], hv);
       net.subtract(v, hv);
     }
-    net.copyToF64(out, gradOut);
     return queryLoss;
-  };
+  });
 }

@@ -15,7 +15,7 @@ import * as maml from './maml';
 import * as metasgd from './metasgd';
 import * as reptile from './reptile';
 import * as transfer from './transfer';
-import { AutodiffFactories, InnerOptions, MetaGradientFn } from './types';
+import { AutodiffFactories, InnerOptions, MetaGradientFn, WasmMetaGradientFn } from './types';
 
 /** What the library knows about one algorithm. */
 export interface Algorithm {
@@ -42,7 +42,7 @@ export interface Algorithm {
    * the net's precision: float64 for the `wasm` engine, float32 for `wasm-f32` (θ in and the
    * meta-gradient out stay float64)
    */
-  wasm(net: WasmMlp<Precision>, options: InnerOptions, capacity: number): MetaGradientFn;
+  wasm(net: WasmMlp<Precision>, options: InnerOptions, capacity: number): WasmMetaGradientFn;
   /** the autodiff path's meta-gradient (tfjs; loaded only when this is called) */
   autodiff(layout: ParamLayout, options: InnerOptions): MetaGradientFn;
 }

@@ -8,7 +8,8 @@
  */
 import { FastMlp } from '../model/fastMlp';
 import { Precision, WasmMlp } from '../model/wasmMlp';
-import { InnerOptions, MetaGradientFn } from './types';
+import { InnerOptions, MetaGradientFn, WasmMetaGradientFn } from './types';
+import { wasmMetaGradient } from './wasmMetaGradient';
 
 /** Reptile's update direction on the fast engine, (θ − φ)/(k·α), as a MetaGradientFn. */
 export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity = 64): MetaGradientFn {
@@ -36,7 +37,7 @@ export function createMetaGradient(net: FastMlp, options: InnerOptions, capacity
  * (measured in test/wasm-f32.test.ts's short training: 1.7e-5 relative drift from the fast
  * engine after 80 tasks with the difference, 5e-8 with the sum).
  */
-export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOptions, capacity = 64): MetaGradientFn {
+export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOptions, capacity = 64): WasmMetaGradientFn {
   const { innerSteps, innerLr } = options;
   const pass = net.tape(capacity);
   const thetaVec = net.vector(net.size);
@@ -45,7 +46,8 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOp
   const direction = net.vector(net.size);
   const scale = 1 / (innerSteps * innerLr);
   const summed = net.precision === 'f32';
-  return (theta, task, out) => {
+  // θ is read at every call, whatever sameTheta says: the inner steps overwrite φ, its copy
+  return wasmMetaGradient(net, direction, (theta, task) => {
     net.setFromF64(phi, theta);
     if (summed) direction.array.fill(0);
     else net.setFromF64(thetaVec, theta);
@@ -56,8 +58,7 @@ export function createWasmMetaGradient(net: WasmMlp<Precision>, options: InnerOp
       if (summed) net.axpy(direction, 1 / innerSteps, grad);
     }
     if (!summed) net.scaledDifference(direction, thetaVec, phi, scale);
-    net.copyToF64(out, direction);
     net.setPoints(pass, task.query.x, task.query.y);
     return net.loss(phi, pass);
-  };
+  });
 }

@@ -6,7 +6,8 @@
  */
 import { FastMlp } from '../model/fastMlp';
 import { Precision, WasmMlp } from '../model/wasmMlp';
-import { InnerOptions, MetaGradientFn } from './types';
+import { InnerOptions, MetaGradientFn, WasmMetaGradientFn } from './types';
+import { wasmMetaGradient } from './wasmMetaGradient';
 
 /** Transfer learning's gradient on the fast engine: the support loss's gradient at θ (no adaptation). */
 export function createMetaGradient(net: FastMlp, _options: InnerOptions, capacity = 64): MetaGradientFn {
@@ -15,15 +16,13 @@ export function createMetaGradient(net: FastMlp, _options: InnerOptions, capacit
 }
 
 /** The same on the wasm engine. */
-export function createWasmMetaGradient(net: WasmMlp<Precision>, _options: InnerOptions, capacity = 64): MetaGradientFn {
+export function createWasmMetaGradient(net: WasmMlp<Precision>, _options: InnerOptions, capacity = 64): WasmMetaGradientFn {
   const pass = net.tape(capacity);
   const thetaVec = net.vector(net.size);
   const grad = net.vector(net.size);
-  return (theta, task, out) => {
-    net.setFromF64(thetaVec, theta);
+  return wasmMetaGradient(net, grad, (theta, task, sameTheta) => {
+    if (!sameTheta) net.setFromF64(thetaVec, theta);
     net.setPoints(pass, task.support.x, task.support.y);
-    const loss = net.lossAndGrad(thetaVec, pass, grad);
-    net.copyToF64(out, grad);
-    return loss;
-  };
+    return net.lossAndGrad(thetaVec, pass, grad);
+  });
 }

@@ -63,6 +63,7 @@ interface Kernels {
   scaledDifference(out: number, p: number, q: number, c: number, len: number): void;
   fromF64(to: number, from: number, len: number): void;
   toF64(to: number, from: number, len: number): void;
+  addToF64(to: number, from: number, len: number): void;
   adamStep(theta: number, g: number, m: number, v: number, len: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, sqrtC2: number, eps: number): void;
   addF64(y: number, x: number, len: number): void;
   matmulF64(a: number, b: number, c: number, m: number, k: number, n: number): void;
@@ -350,17 +351,6 @@ export class WasmMlp<P extends Precision = 'f64'> {
     return values.buffer === this.memory.buffer ? values.byteOffset : null;
   }
 
-  /**
-   * y += x for views of float64 vectors in this engine's memory (`doubles()`, see addressOf), as
-   * the trainer holds them; entry by entry: the same bits as a TypeScript loop.
-   */
-  addDoubles(y: Float64Array, x: Float64Array): void {
-    if (y.length !== x.length) throw new RangeError(`addDoubles: lengths ${y.length} and ${x.length}`);
-    const [yAt, xAt] = [this.addressOf(y), this.addressOf(x)];
-    if (yAt === null || xAt === null) throw new RangeError('addDoubles: both vectors must be views of this engine\'s memory');
-    this.k.addF64(yAt, xAt, y.length);
-  }
-
   adamStep(theta: WasmVector<'f64'>, g: WasmVector<'f64'>, m: WasmVector<'f64'>, v: WasmVector<'f64'>, hyper: AdamHyper): void {
     this.adamStepAt(theta.ptr, g.ptr, m, v, hyper);
   }
@@ -409,6 +399,18 @@ export class WasmMlp<P extends Precision = 'f64'> {
     }
     this.k.toF64(staging.ptr, from.ptr, out.length);
     out.set(this.stagingView(out.length));
+  }
+
+  /**
+   * sum += from as float64, entry by entry, for a `sum` in this engine's memory (the trainer's
+   * sum of a meta-batch's gradients, see addressOf): copyToF64 into a vector and addDoubles in
+   * one pass, the same bits.
+   */
+  addToF64(sum: Float64Array, from: WasmVector<P>): void {
+    const at = this.addressOf(sum);
+    if (at === null) throw new RangeError('addToF64: the sum must be a view of this engine\'s memory');
+    if (sum.length > from.length) throw new RangeError(`addToF64: a sum of ${sum.length} entries from a vector of ${from.length}`);
+    this.k.addToF64(at, from.ptr, sum.length);
   }
 
   /** The first `length` entries of the staging area as a Float64Array, kept between calls (no allocation per task). */

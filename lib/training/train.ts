@@ -5,7 +5,7 @@
  * Explained in notebooks 04 (the meta-training loop) and 08; README "Command line" (its options).
  */
 import { Adam } from '../optim/adam';
-import { MetaGradientFn, TaskData } from '../algorithms/types';
+import { MetaGradientFn, TaskData, WasmMetaGradientFn } from '../algorithms/types';
 import { AlgoName, ALGORITHM, ALGORITHMS, initialMetaParams } from '../algorithms/registry';
 import { FastMlp } from '../model/fastMlp';
 import { Precision, WasmMlp, WasmVector, wasmPrecision } from '../model/wasmMlp';
@@ -229,6 +229,10 @@ export class ReplicaTrainer {
   private readonly adam: Adam;
   private readonly rng: Rng;
   private readonly metaGradient: MetaGradientFn;
+  /** a wasm engine's way to add a task's meta-gradient to the meta-batch's sum (see WasmMetaGradientFn) */
+  private readonly addTo: WasmMetaGradientFn['addTo'] | null;
+  /** whether the meta-gradient's last call read θ as it is now (false again after every Adam step) */
+  private thetaRead = false;
   /**
    * θ, the task's meta-gradient and the meta-batch's sum: plain arrays on the fast and autodiff
    * engines; on a wasm engine, float64 vectors in its memory, so that the meta-gradient reads θ
@@ -236,7 +240,6 @@ export class ReplicaTrainer {
    * (copying and adding 1,761 doubles in TypeScript cost ~10 µs a task, a fifth of a task's time).
    */
   private readonly vectors: { theta: VectorOf; grad: VectorOf; batchGrad: VectorOf };
-  private readonly wasmNet: WasmMlp<Precision> | undefined;
   private readonly usesQuery: boolean;
   /**
    * a task's points, in arrays reused for every task: fresh tasks' support inputs, the support
@@ -269,8 +272,9 @@ export class ReplicaTrainer {
     const theta0 = initMetaParams(config, this.rng);
     const precision = wasmPrecision(config.engine);
     const wasmNet = precision === null ? undefined : new WasmMlp(net.layout, precision);
-    this.wasmNet = wasmNet;
     this.metaGradient = createMetaGradientFor(config, net, wasmNet);
+    const { addTo } = this.metaGradient as Partial<WasmMetaGradientFn>;
+    this.addTo = addTo ?? null;
     this.adam = new Adam(theta0.length, config.metaLr);
     if (wasmNet !== undefined) this.adam.useWasm(wasmNet);
     // allocated last: nothing grows the engine's memory after this, so the views stay valid
@@ -370,29 +374,44 @@ export class ReplicaTrainer {
     return points;
   }
 
+  /** Throws if the loss of task i is not finite (the message is built only then: it cost a string a task). */
+  private checkLoss(loss: number, i: number): void {
+    if (!Number.isFinite(loss)) checkLoss(loss, `replica ${this.replica}, epoch ${this.epoch + 1}, task ${i + 1}`);
+  }
+
   /** Train on the next task; returns its loss. */
   step(): number {
-    const { theta, grad, batchGrad } = this;
+    const { theta, grad, batchGrad, addTo } = this;
     const i = this.task;
-    const loss = this.metaGradient(theta, this.taskData(i), grad);
-    checkLoss(loss, `replica ${this.replica}, epoch ${this.epoch + 1}, task ${i + 1}`);
-    this.lossSum += loss;
+    const data = this.taskData(i);
     const lastOfEpoch = i === this.epochLength - 1;
+    let loss: number;
     if (this.inBatch === 0 && (this.config.metaBatchSize === 1 || lastOfEpoch)) {
       // a batch of one task: Adam takes its gradient as it is. The same bits as through
       // batchGrad (0 + g = g; where g = −0 it gives +0, which changes neither of Adam's moments)
       // without two passes over the parameters per task (measured: ~5% of a wasm-engine task).
+      loss = this.metaGradient(theta, data, grad);
+      this.checkLoss(loss, i);
       this.adam.step(theta, grad);
+      this.thetaRead = false;
     } else {
-      const { wasmNet } = this;
-      if (wasmNet !== undefined) wasmNet.addDoubles(batchGrad, grad);
-      else for (let j = 0; j < grad.length; j++) batchGrad[j] += grad[j];
+      if (addTo !== null) {
+        // a wasm engine adds to the sum itself, and reads θ once per meta-batch
+        loss = addTo(theta, data, batchGrad, this.thetaRead);
+        this.thetaRead = true;
+      } else {
+        loss = this.metaGradient(theta, data, grad);
+        for (let j = 0; j < grad.length; j++) batchGrad[j] += grad[j];
+      }
+      this.checkLoss(loss, i);
       this.inBatch++;
     }
+    this.lossSum += loss;
     // the last batch of an epoch may be smaller: it is averaged over its own size
     if (this.inBatch > 0 && (this.inBatch === this.config.metaBatchSize || lastOfEpoch)) {
       if (this.inBatch > 1) for (let j = 0; j < batchGrad.length; j++) batchGrad[j] /= this.inBatch;
       this.adam.step(theta, batchGrad);
+      this.thetaRead = false;
       batchGrad.fill(0);
       this.inBatch = 0;
     }
