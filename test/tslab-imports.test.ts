@@ -15,9 +15,11 @@ import * as path from 'node:path';
 const TSLAB = path.join(__dirname, '..', 'node_modules', 'tslab', 'dist');
 
 /** Convert and run `cells` one after another with tslab in `dir`; report each cell's diagnostics and the values of `probe`. */
-function runCells(dir: string, cells: string[], probe: string[]): { diagnostics: string[][]; values: Record<string, unknown>; modules: string[] } {
+function runCells(dir: string, cells: string[], probe: string[], wrongGuess = false): { diagnostics: string[][]; values: Record<string, unknown>; modules: string[]; builds: number[] } {
   const script = `
-    const { createConverter } = require(${JSON.stringify(path.join(TSLAB, 'converter.js'))});
+    const converter = require(${JSON.stringify(path.join(TSLAB, 'converter.js'))});
+    const { createConverter, programBuilds } = converter;
+    if (${wrongGuess}) converter.topLevelNames = (src) => ['notDeclared'];
     const { createExecutor } = require(${JSON.stringify(path.join(TSLAB, 'executor.js'))});
     const conv = createConverter({ isJS: false, isBrowser: false });
     const modules = [];
@@ -26,9 +28,15 @@ function runCells(dir: string, cells: string[], probe: string[]): { diagnostics:
     const quiet = { ...console, error: (...a) => diagnostics[diagnostics.length - 1].push(require('node:util').format(...a)), log: () => {} };
     const executor = createExecutor(process.cwd(), { node: spy, browser: spy, close() {} }, quiet);
     (async () => {
-      for (const cell of ${JSON.stringify(cells)}) { diagnostics.push([]); await executor.execute(cell); }
+      const builds = [];
+      for (const cell of ${JSON.stringify(cells)}) {
+        diagnostics.push([]);
+        const before = programBuilds.count;
+        await executor.execute(cell);
+        builds.push(programBuilds.count - before);
+      }
       const values = Object.fromEntries(${JSON.stringify(probe)}.map((k) => [k, executor.locals[k]]));
-      process.stdout.write(JSON.stringify({ diagnostics, values, modules }));
+      process.stdout.write(JSON.stringify({ diagnostics, values, modules, builds }));
       process.exit(0);
     })();`;
   const r = spawnSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8' });
@@ -83,3 +91,35 @@ test('a syntax error in an imported module is reported, and the cell does not ru
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a cell's top-level names are read from its syntax in the binder's order (one program build per cell instead of two)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { topLevelNames } = require(path.join(TSLAB, 'converter.js')) as { topLevelNames(src: string): string[] };
+  assert.deepEqual(topLevelNames('const { a, b: [c, , d], ...e } = obj;\nlet f = 1, g;'), ['a', 'c', 'd', 'e', 'f', 'g'], 'destructuring');
+  assert.deepEqual(topLevelNames('const late = 1;\nfunction early() {}\nclass K {}'), ['early', 'late', 'K'], 'function declarations first, as the binder binds them');
+  assert.deepEqual(topLevelNames("import d, { x as y, z } from 'm';\nimport * as ns from 'n';\nimport q = ns.q;\nimport 'side-effect';"), ['d', 'y', 'z', 'ns', 'q'], 'imports');
+  assert.deepEqual(topLevelNames('enum E { A }\ninterface I {}\ninterface I { more: 1 }\ntype T = 1;\nnamespace N {}\nfunction o(): void;\nfunction o() {}'), ['o', 'E', 'I', 'T', 'N'], 'types, merged declarations once');
+  assert.deepEqual(topLevelNames('const __private = 1;'), ['___private'], 'escaped as the binder spells it');
+  assert.deepEqual(topLevelNames('if (true) { var inBlock = 1; }\nfor (const i of []) {}\nconsole.log(1);'), [], 'nothing from inside blocks (nor does tslab export those)');
+});
+
+for (const wrongGuess of [false, true]) {
+  test(`cells see the names earlier cells declared: ${wrongGuess ? 'a wrong guess of the names falls back to the binder\'s, two builds a cell' : 'one program build a cell'}`, () => {
+    const dir = scratch({});
+    try {
+      const r = runCells(dir, [
+        'const { p, q: [r] } = { p: 1, q: [2] };\nconst later = () => helper();\nfunction helper() { return p + r; }',
+        'const s = later() + p;',
+        'const h = s + 5;\nenum Colour { Red = 7 }\ntype Pair = [number, number];',
+        'const pair: Pair = [Colour.Red, h];\nconst p = 10;',
+        'const redefined = p;',
+        '1 + 1;',
+      ], ['s', 'h', 'pair', 'redefined'], wrongGuess);
+      assert.deepEqual(r.diagnostics, [[], [], [], [], [], []]);
+      assert.deepEqual(r.values, { s: 4, h: 9, pair: [7, 9], redefined: 10 });
+      assert.deepEqual(r.builds, wrongGuess ? [2, 2, 2, 2, 2, 2] : [1, 1, 1, 1, 1, 1]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
