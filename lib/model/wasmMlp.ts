@@ -403,8 +403,8 @@ export class WasmMlp<P extends Precision = 'f64'> {
 
   /**
    * sum += from as float64, entry by entry, for a `sum` in this engine's memory (the trainer's
-   * sum of a meta-batch's gradients, see addressOf): copyToF64 into a vector and addDoubles in
-   * one pass, the same bits.
+   * sum of a meta-batch's gradients, see addressOf): the kernels' toF64 and addF64 in one pass,
+   * the same bits.
    */
   addToF64(sum: Float64Array, from: WasmVector<P>): void {
     const at = this.addressOf(sum);
