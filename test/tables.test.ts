@@ -4,6 +4,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import * as dfd from 'danfojs-node';
 import { DataFrame, dataFrameHtml, dataFrameText, formatCell, summaryFrame, wideSummaryFrame } from '../lib/display/tables';
 import { EvalResult, StepSummary } from '../lib/evaluation/evaluate';
@@ -61,4 +63,24 @@ test('HTML and text: header, index, escaped and formatted cells, aligned columns
   assert.equal(lines.length, 3);
   assert.equal(new Set(lines.map((l) => l.length)).size, 1, 'every line as wide as the header');
   assert.match(lines[1], /^0 +MAML +1 +0\.46 +0\.01 +0\.30 +2 +100 +2$/);
+});
+
+test('a first table loads danfo without mathjs, request or xlsx; they load when a danfo function needs them, and danfo is the one a notebook imports', () => {
+  // a process of its own: this file imported danfo already, and then nothing is deferred
+  const script = `
+    const tables = require(${JSON.stringify(require.resolve('../lib/display/tables'))});
+    const entry = require.resolve('danfojs-node');
+    const files = ['mathjs', 'request', 'xlsx'].map((name) => require.resolve(name, { paths: [entry] }));
+    const loaded = () => files.map((f) => f in require.cache);
+    const frame = tables.summaryFrame({});
+    const afterTable = loaded();
+    const dfd = require('danfojs-node');
+    const sameClass = frame instanceof dfd.DataFrame;
+    const median = new dfd.Series([1, 2, 3, 10]).median();
+    const afterMedian = loaded();
+    const mathjs = require('mathjs');
+    process.stdout.write(JSON.stringify({ afterTable, sameClass, median, afterMedian, realMathjs: typeof mathjs.median === 'function' && mathjs.median([1, 5, 9]) === 5 }));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', cwd: path.join(__dirname, '..') });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { afterTable: [false, false, false], sameClass: true, median: 2.5, afterMedian: [true, false, false], realMathjs: true });
 });

@@ -22,8 +22,66 @@ export interface DataFrame {
   print(): void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const danfo = (): { DataFrame: new (rows: Record<string, unknown>[]) => DataFrame } => require('danfojs-node');
+type Danfo = { DataFrame: new (rows: Record<string, unknown>[]) => DataFrame };
+
+/**
+ * What danfojs-node requires at start-up but a table never uses: mathjs (its statistics), request
+ * (reading URLs) and xlsx (Excel files). Loading them took ~1 s of danfo's ~1.5 s, in every
+ * notebook with a table (measured: `require('mathjs')` ~0.6-0.85 s, `request` ~0.2 s, `xlsx`
+ * ~0.35 s, danfo's own modules and tfjs the rest).
+ */
+const DEFERRED = ['mathjs', 'request', 'xlsx'];
+
+/**
+ * A stand-in for module `filename` that loads it on first use (a property read or a call),
+ * so that danfo's `require(...)` of it costs nothing until a danfo function needs it.
+ * `__esModule` is answered without loading while danfo loads (its `__importDefault(require(...))`
+ * reads it at once; none of the three sets it the way that would matter: request is a
+ * function, mathjs and xlsx are read through their properties).
+ */
+function deferredModule(filename: string, loading: { now: boolean }): unknown {
+  let real: Record<PropertyKey, unknown> | null = null;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const load = () => (real ??= require(filename) as Record<PropertyKey, unknown>);
+  return new Proxy(function deferred() {}, {
+    get: (_target, key) => (key === '__esModule' && loading.now ? undefined : Reflect.get(load(), key)),
+    has: (_target, key) => Reflect.has(load(), key),
+    apply: (_target, self, args) => Reflect.apply(load() as unknown as (...a: unknown[]) => unknown, self, args),
+  });
+}
+
+let danfoModule: Danfo | null = null;
+
+/**
+ * danfojs-node, loaded on first use with the modules in DEFERRED standing in for themselves
+ * (deferredModule): their stand-ins sit in require.cache (which Node lets code add to) only
+ * while danfo loads, so any later `require` of them gets the real module. danfo itself is
+ * loaded and cached as usual: `import * as dfd from 'danfojs-node'` in a notebook gets the
+ * same module and classes. If danfo is already loaded (a notebook imported it first), nothing
+ * is deferred.
+ */
+function danfo(): Danfo {
+  if (danfoModule !== null) return danfoModule;
+  const entry = require.resolve('danfojs-node');
+  const loading = { now: true };
+  const placed: string[] = [];
+  if (require.cache[entry] === undefined) {
+    for (const name of DEFERRED) {
+      const filename = require.resolve(name, { paths: [entry] });
+      if (require.cache[filename] !== undefined) continue;
+      require.cache[filename] = { id: filename, filename, loaded: true, exports: deferredModule(filename, loading), children: [], paths: [] } as unknown as NodeJS.Module;
+      placed.push(filename);
+    }
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    danfoModule = require('danfojs-node') as Danfo;
+  } finally {
+    loading.now = false;
+    for (const filename of placed) delete require.cache[filename];
+  }
+  return danfoModule;
+}
 
 /** A table cell as text: integers as they are, other numbers with `digits` decimals. */
 export function formatCell(value: unknown, digits = 3): string {
