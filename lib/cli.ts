@@ -389,7 +389,8 @@ function evalCommand(args: string[], streams: CliStreams): void {
   const taskOptions = { ...checkpoint.config.taskOptions, supportSize: shots };
   const tasks = withFlagNames(EVAL, () => makeTaskPool(taskCount, new Rng(seed, STREAM.heldOutTasks), taskOptions));
   const progress = evalProgress('eval', streams.stderr);
-  const result = withFlagNames(EVAL, () => evaluateWithProgress(checkpoint.replicas, checkpoint.layout, tasks, { steps, lr }, progress));
+  const evalOptions = { steps, lr, engine: DEFAULT_EVAL_ENGINE };
+  const result = withFlagNames(EVAL, () => evaluateWithProgress(checkpoint.replicas, checkpoint.layout, tasks, evalOptions, progress));
   const num = (v: number) => (Number.isFinite(v) ? v : null);
   const out = (line: string) => streams.stdout.write(`${line}\n`);
   if (opts.json === true) {
@@ -403,7 +404,7 @@ function evalCommand(args: string[], streams: CliStreams): void {
         replicas: result.replicas,
         lr: result.lr,
         // float32 since 2026-11-28 (float64 before): the last digits of older outputs differ
-        engine: DEFAULT_EVAL_ENGINE,
+        engine: evalOptions.engine,
         steps: result.steps,
         mean: result.summary.map((s) => num(s.mean)),
         ci95: result.summary.map((s) => num(s.ci95)),

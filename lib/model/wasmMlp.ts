@@ -65,7 +65,6 @@ interface Kernels {
   toF64(to: number, from: number, len: number): void;
   addToF64(to: number, from: number, len: number): void;
   adamStep(theta: number, g: number, m: number, v: number, len: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, sqrtC2: number, eps: number): void;
-  addF64(y: number, x: number, len: number): void;
   matmulF64(a: number, b: number, c: number, m: number, k: number, n: number): void;
   matmulF32(a: number, b: number, c: number, m: number, k: number, n: number): void;
   heapBase(): number;
@@ -403,7 +402,7 @@ export class WasmMlp<P extends Precision = 'f64'> {
 
   /**
    * sum += from as float64, entry by entry, for a `sum` in this engine's memory (the trainer's
-   * sum of a meta-batch's gradients, see addressOf): the kernels' toF64 and addF64 in one pass,
+   * sum of a meta-batch's gradients, see addressOf): toF64 and an addition in one pass,
    * the same bits.
    */
   addToF64(sum: Float64Array, from: WasmVector<P>): void {
