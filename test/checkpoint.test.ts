@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { checkLibraryVersion, LIMITS, prepareOutput, StorageError, WriteFs } from '../lib/index';
-import { configKey, loadCheckpoint, MamlInputError, saveCheckpoint, train, LIBRARY_VERSION, writeFileAtomic, resolveTrainConfig } from '../lib/index';
+import { configKey, loadCheckpoint, MamlInputError, saveCheckpoint, train, LIBRARY_VERSION, writeFileAtomic, resolveTrainConfig, PAPER_TASKS, trainOrLoad } from '../lib/index';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-ckpt-'));
 const trained = train({ algo: 'fomaml', tasks: 20, epochs: 1, replicas: 2, seed: 3 });
@@ -25,6 +25,34 @@ test('a checkpoint round-trips every replica, the config and the library version
   assert.equal(LIBRARY_VERSION, JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version);
   // no temp files left behind
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+});
+
+test("notebook 9's full-budget checkpoint (70,000 x 25 fresh tasks, 2 models) is read back: a second run loads it", async () => {
+  // the config notebook 9 trains at full scale; the replicas are a small training's (the file
+  // is what matters: 1,750,000 fresh tasks were once refused as a task pool over its limit)
+  const paper = resolveTrainConfig({ algo: 'maml', freshTasks: true, tasks: 70_000 * 25, epochs: 1, metaBatchSize: 25, replicas: 2, seed: 9,
+    taskOptions: { ...PAPER_TASKS, supportSize: 10, querySize: 10, testSize: 100 } });
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-paper-'));
+  const file = path.join(cache, `maml-${configKey(paper)}.json`);
+  saveCheckpoint(file, { ...trained, config: paper });
+  assert.deepEqual(loadCheckpoint(file).config, paper);
+  const before = process.env.MAML_CHECKPOINTS;
+  process.env.MAML_CHECKPOINTS = cache;
+  try {
+    const loaded = await trainOrLoad(paper);
+    assert.equal(loaded.cached, true);
+    assert.deepEqual(Array.from(loaded.replicas[1]), Array.from(trained.replicas[1]));
+    // trainOrLoad refuses, before any work, a training whose checkpoint it could not read back
+    await assert.rejects(trainOrLoad({ ...paper, replicas: 12 }), /^MamlInputError: replicas × epochs × tasks × innerSteps = 21000000 is over the limit/);
+    assert.deepEqual(fs.readdirSync(cache), [path.basename(file)], 'nothing written');
+  } finally {
+    if (before === undefined) delete process.env.MAML_CHECKPOINTS;
+    else process.env.MAML_CHECKPOINTS = before;
+  }
+  // a pool of that size is still refused
+  const pool = path.join(cache, 'pool.json');
+  saveCheckpoint(pool, { ...trained, config: { ...paper, freshTasks: false } });
+  rejects(() => loadCheckpoint(pool), /its config: tasks = 1750000 is over the limit: expected at most 1000000 tasks/);
 });
 
 test('a missing, truncated or mismatched checkpoint is a clear error', () => {

@@ -145,6 +145,12 @@ test('training and evaluation limits: at the limit passes, one over fails naming
   over({ replicas: 100, epochs: 200, tasks: 1001 }, /^replicas × epochs × tasks × innerSteps = 20020000 is over the limit: expected at most 20000000/);
   checkTrainLimits({ ...config, replicas: 100, epochs: 200, tasks: 1000 }); // exactly at the work limit
   over({ tasks: 1_000_000, epochs: 1, taskOptions: { ...config.taskOptions, supportSize: 21 } }, /^tasks × supportSize \(K\) = 21000000 is over the limit/);
+  // fresh tasks hold no pool: the paper's full budget (notebook 9: 70,000 x 25 tasks, 2 models)
+  // passes, only the work limit holds them
+  checkTrainLimits({ ...config, freshTasks: true, replicas: 2, epochs: 1, tasks: 1_750_000, metaBatchSize: 25 });
+  checkTrainLimits({ ...config, freshTasks: true, replicas: 1, epochs: 1, tasks: LIMITS.trainWork, taskOptions: { ...config.taskOptions, supportSize: 21 } });
+  over({ freshTasks: true, replicas: 2, epochs: 1, tasks: 10_000_001 }, /^replicas × epochs × tasks × innerSteps = 20000002 is over the limit/);
+  over({ freshTasks: false, replicas: 2, epochs: 1, tasks: 1_750_000 }, /^tasks = 1750000 is over the limit/);
   checkEvalLimits({ tasks: 100_000, steps: 99, replicas: 1, shots: 200 });
   rejects(() => checkEvalLimits({ tasks: 100_000, steps: 99, replicas: 2, shots: 10 }), /^tasks × \(steps \+ 1\) × replicas = 20000000 is over the limit: expected at most 10000000/);
   rejects(() => checkEvalLimits({ tasks: 100_001, steps: 0, replicas: 1, shots: 10 }), /^tasks = 100001 is over the limit/);

@@ -212,7 +212,7 @@ export const LIMITS = Object.freeze({
   /** independent models per run (each a separate training) */
   replicas: 100,
   epochs: 1000,
-  /** training task pool (~360 bytes per task at K = 10, ~8 KB at K = 1000) */
+  /** training task pool (~360 bytes per task at K = 10, ~8 KB at K = 1000); fresh tasks are drawn one at a time and held to trainWork only */
   tasks: 1_000_000,
   metaBatchSize: 10_000,
   /** inner SGD steps per task (training time grows linearly) */
@@ -246,6 +246,8 @@ export interface LimitedTrainConfig {
   replicas: number;
   epochs: number;
   tasks: number;
+  /** tasks drawn one at a time instead of a pool held in memory (no pool limits then) */
+  freshTasks?: boolean;
   metaBatchSize: number;
   innerSteps: number;
   layerSizes: readonly number[];
@@ -268,7 +270,7 @@ export function checkTrainLimits(config: LimitedTrainConfig, label: (field: stri
   const single: [keyof typeof LIMITS, number, string][] = [
     ['replicas', config.replicas, 'replicas'],
     ['epochs', config.epochs, 'epochs'],
-    ['tasks', config.tasks, 'tasks'],
+    ...(config.freshTasks === true ? [] : [['tasks', config.tasks, 'tasks'] as [keyof typeof LIMITS, number, string]]),
     ['metaBatchSize', config.metaBatchSize, 'tasks per meta-batch'],
     ['innerSteps', config.innerSteps, 'inner steps'],
   ];
@@ -290,7 +292,7 @@ export function checkTrainLimits(config: LimitedTrainConfig, label: (field: stri
     const name = ['replicas', 'epochs', 'tasks', 'innerSteps'].map(label).join(' × ');
     overLimit(name, work, LIMITS.trainWork, 'task-steps of training');
   }
-  const points = config.tasks * t.supportSize;
+  const points = config.freshTasks === true ? 0 : config.tasks * t.supportSize;
   if (points > LIMITS.poolPoints) overLimit(`${label('tasks')} × ${label('supportSize')}`, points, LIMITS.poolPoints, 'support points in the task pool');
 }
 

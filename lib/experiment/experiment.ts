@@ -14,7 +14,7 @@ import { makeTaskPool, SineTask, SineTaskOptions } from '../tasks/sineTask';
 import { InterruptedError } from '../training/interrupt';
 import { removeSnapshot, snapshotPath, trainWithSnapshots } from '../runtime/snapshot';
 import { Progress, resolveTrainConfig, totalTasks, TrainConfigInput, TrainingInterrupted, TrainResult } from '../training/train';
-import { checkOneOf } from '../core/validate';
+import { checkOneOf, checkTrainLimits } from '../core/validate';
 
 /** The experiment's size: task pools, held-out tasks, models per algorithm and epochs. */
 export interface Scale {
@@ -87,6 +87,8 @@ export function checkpointDir(): string {
  */
 export async function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Progress) => void): Promise<TrainResult & { file: string; cached: boolean }> {
   const config = resolveTrainConfig(input);
+  // the limits a checkpoint is read back under: a training whose file could not be loaded is refused before it starts
+  checkTrainLimits(config);
   const file = path.join(checkpointDir(), `${config.algo}${config.seedCompat ? '-seedcompat' : ''}-${configKey(config)}.json`);
   if (fs.existsSync(file)) {
     const ck = loadCheckpoint(file);
