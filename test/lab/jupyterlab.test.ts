@@ -148,7 +148,7 @@ async function labPage(): Promise<{ page: Page; external: string[]; errors: stri
   return { page, external, errors };
 }
 
-interface Sample { status: string | null; running: boolean; progress: number[] }
+interface Sample { status: string | null; running: boolean; queued: number; progress: number[] }
 
 for (const nb of NOTEBOOKS) {
   test(`JupyterLab: ${nb} runs (Run All) at quick scale, draws its charts, and saving it leaves git clean`, { skip, timeout: 15 * 60_000 }, async () => {
@@ -176,9 +176,11 @@ for (const nb of NOTEBOOKS) {
       w.samples = [];
       setInterval(() => {
         const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell'));
+        const queued = cells.filter((c) => (c.querySelector('.jp-InputPrompt')?.textContent ?? '').includes('*')).length;
         w.samples.push({
           status: document.querySelector(sel)?.getAttribute('data-status') ?? null,
-          running: cells.some((c) => (c.querySelector('.jp-InputPrompt')?.textContent ?? '').includes('*')),
+          running: queued > 0,
+          queued,
           progress: cells.map((c) => c.querySelectorAll('.maml-sine-progress').length),
         });
       }, 100);
@@ -254,14 +256,20 @@ for (const nb of NOTEBOOKS) {
       }
       assert.ok(live.redraws > live.before.redraws, 'the chart redrew');
     }
-    // the kernel indicator: busy while any cell waits or runs (an idle between two cells lasts one
-    // message, shorter than the 100 ms between samples; unpatched tslab stays idle for whole cells)
-    // Samples before the kernel's first busy are skipped: until the first request reaches the
-    // kernel, no client can show busy (the cells are already marked queued by then).
+    // the kernel indicator: busy while cells wait to run (an idle between two cells lasts one
+    // message, shorter than the 100 ms between samples; unpatched tslab stays idle for whole cells,
+    // from the end of the first cell on, while the others wait). Samples before the kernel's first
+    // busy are skipped: until the first request reaches the kernel, no client can show busy (the
+    // cells are already marked queued by then). Samples with one [*] left are not judged: the
+    // last cell's [*] clears only when JupyterLab has both its reply (shell) and its idle (iopub),
+    // which can come apart on a loaded machine (a CI run of 2026-11-28 failed once on two idle
+    // samples at the very end of Run All, 18 and 19 of 21).
     const firstBusy = samples.findIndex((s) => s.status === 'busy');
-    const idleWhileRunning = samples.map((s, i) => (i > firstBusy && s.running && s.status === 'idle' ? i : -1)).filter((i) => i >= 0);
-    assert.ok(samples.filter((s) => s.running).length >= 5, `sampled while running (${samples.length} samples)`);
-    assert.ok(!idleWhileRunning.some((i) => idleWhileRunning.includes(i + 1)), `the kernel showed idle while cells were queued or running, samples ${idleWhileRunning.join(',')} of ${samples.length}`);
+    const idleWhileQueued = samples.map((s, i) => (i > firstBusy && s.queued >= 2 && s.status === 'idle' ? i : -1)).filter((i) => i >= 0);
+    assert.ok(samples.filter((s) => s.queued >= 2).length >= 5, `sampled while cells were queued (${samples.length} samples)`);
+    assert.ok(!idleWhileQueued.some((i) => idleWhileQueued.includes(i + 1)),
+      `the kernel showed idle while cells were queued, samples ${idleWhileQueued.join(',')} of ${samples.length} ` +
+      `(status/[*] count per sample: ${samples.map((s) => `${s.status?.[0] ?? '-'}${s.queued}`).join(' ')})`);
     // charts: drawn by the Plotly MIME renderer, one per chart output, each with its traces
     assert.ok(plotOutputs.length >= 1 || nb === PLAYGROUND, 'the notebook has charts'); // 11: the playground's, in HTML
     assert.equal(facts.plots.length, plotOutputs.length, 'every chart output drawn by the Plotly renderer');
