@@ -8,7 +8,7 @@
  *
  * Not in a notebook: README "Command line" and "Reliability" explain it.
  */
-import { checkFreeSpace, checkpointSizeBound, loadCheckpoint, prepareOutput, saveCheckpoint } from './runtime/checkpoint';
+import { checkFreeSpace, checkpointSizeBound, checkSavable, loadCheckpoint, prepareOutput, saveCheckpoint } from './runtime/checkpoint';
 import { adaptationCurves, checkEvaluation, DEFAULT_EVAL_ENGINE, EvalOptions, EvalResult, summarizeCurves } from './evaluation/evaluate';
 import { ParamLayout } from './model/params';
 import { formatDuration, terminalProgress } from './training/progress';
@@ -18,7 +18,7 @@ import { ALGORITHM, algorithmsWhere, ALGORITHMS, AlgoName } from './algorithms/r
 import { DEFAULT_ENGINE, ENGINES, resolveTrainConfig, TrainConfig, TrainConfigInput, EngineName } from './training/train';
 import { trainWithSignals } from './runtime/snapshot';
 import { defaultWorkers, MAX_WORKERS } from './runtime/parallel';
-import { checkEvalLimits, checkTrainLimits, fail, LIMITS, MamlError, MamlInputError, oneLine, quote, subjectOf } from './core/validate';
+import { checkEvalLimits, fail, LIMITS, MamlError, MamlInputError, oneLine, quote, subjectOf } from './core/validate';
 
 /** Where the CLI writes; tests pass fakes (stderr.isTTY decides how progress is drawn). */
 export interface CliStreams {
@@ -60,7 +60,8 @@ const TRAIN: CommandSpec = {
     'seed-compat': { kind: 'boolean', help: `reproduce the original's support-gradient leak (${algorithmsWhere((a) => a.leakApplies).join(', ')})` },
     replicas: { kind: 'int', min: 1, max: LIMITS.replicas, value: 'N', limit: 'replicas', help: 'independent models (default 1; the original: 5)' },
     epochs: { kind: 'int', min: 1, max: LIMITS.epochs, value: 'N', limit: 'epochs', help: `passes over the task pool (${defaultsText('defaultEpochs')})` },
-    tasks: { kind: 'int', min: 1, max: LIMITS.tasks, value: 'N', limit: 'tasks', help: 'training task pool (default 10000)' },
+    // the pool limit (LIMITS.tasks) is checkTrainLimits', which knows whether --fresh-tasks leaves no pool
+    tasks: { kind: 'int', min: 1, max: LIMITS.trainWork, value: 'N', limit: 'tasks', help: `training task pool (default 10000; at most ${LIMITS.tasks.toLocaleString('en-US')}), or tasks drawn fresh (--fresh-tasks)` },
     'meta-batch': { kind: 'int', min: 1, max: LIMITS.metaBatchSize, value: 'N', limit: 'tasks per meta-batch', help: 'tasks per Adam step (default 1)' },
     'inner-steps': { kind: 'int', min: 1, max: LIMITS.innerSteps, value: 'N', limit: 'inner steps', help: `inner SGD steps (${defaultsText('defaultInnerSteps')})` },
     'inner-lr': { kind: 'real', positive: true, value: 'LR', help: 'inner SGD learning rate (default 0.01)' },
@@ -295,7 +296,7 @@ async function trainCommand(args: string[], streams: CliStreams): Promise<void> 
   // every check before any work: the config, its size against LIMITS, then the output path
   const config: TrainConfig = withFlagNames(TRAIN, () => {
     const resolved = resolveTrainConfig(input);
-    checkTrainLimits(resolved, flagLabel(TRAIN));
+    checkSavable(resolved, flagLabel(TRAIN));
     return resolved;
   });
   // replicas are what the workers share out: more workers than replicas would idle

@@ -50,7 +50,7 @@ export { atStep, DEFAULT_EVAL_ENGINE, DIVERGED_MSE, EVAL_ENGINES, evaluate, fitP
 
 // checkpoints and the notebooks' experiment (notebook 04)
 export type { Checkpoint, WriteFs } from './runtime/checkpoint';
-export { checkLibraryVersion, configKey, loadCheckpoint, prepareOutput, saveCheckpoint, storageLayout, writeFileAtomic } from './runtime/checkpoint';
+export { checkLibraryVersion, checkSavable, configKey, loadCheckpoint, prepareOutput, saveCheckpoint, storageLayout, writeFileAtomic } from './runtime/checkpoint';
 export type { Scale } from './experiment/experiment';
 export { checkpointDir, currentScale, heldOutTasks, projectRoot, randomModels, recipe, SCALES, trainOrLoad } from './experiment/experiment';
 export { InterruptedError } from './training/interrupt';

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { checkLibraryVersion, LIMITS, prepareOutput, StorageError, WriteFs } from '../lib/index';
-import { configKey, loadCheckpoint, MamlInputError, saveCheckpoint, train, LIBRARY_VERSION, writeFileAtomic, resolveTrainConfig, PAPER_TASKS, trainOrLoad } from '../lib/index';
+import { configKey, loadCheckpoint, MamlInputError, saveCheckpoint, train, LIBRARY_VERSION, writeFileAtomic, resolveTrainConfig, PAPER_TASKS, trainOrLoad, checkpointDir, DivergedError } from '../lib/index';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-ckpt-'));
 const trained = train({ algo: 'fomaml', tasks: 20, epochs: 1, replicas: 2, seed: 3 });
@@ -53,6 +53,52 @@ test("notebook 9's full-budget checkpoint (70,000 x 25 fresh tasks, 2 models) is
   const pool = path.join(cache, 'pool.json');
   saveCheckpoint(pool, { ...trained, config: { ...paper, freshTasks: false } });
   rejects(() => loadCheckpoint(pool), /its config: tasks = 1750000 is over the limit: expected at most 1000000 tasks/);
+});
+
+test('trainOrLoad refuses, before training, a model whose checkpoint would be over the size a checkpoint may have', async () => {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-big-'));
+  const before = process.env.MAML_CHECKPOINTS;
+  process.env.MAML_CHECKPOINTS = cache;
+  try {
+    // four models of ~1M parameters: within the limits one by one, ~85 MB of JSON together
+    const t0 = Date.now();
+    await assert.rejects(trainOrLoad({ algo: 'maml', layerSizes: [1, 1000, 990, 1], replicas: 4, tasks: 1, epochs: 1 }),
+      /^MamlInputError: its checkpoint could need up to 94\.8 MiB, over the limit: expected at most 64\.0 MiB a checkpoint file \(4 replica\(s\) of 993981 numbers/);
+    assert.ok(Date.now() - t0 < 1000, 'refused before training');
+    assert.deepEqual(fs.readdirSync(cache), [], 'nothing written');
+  } finally {
+    if (before === undefined) delete process.env.MAML_CHECKPOINTS;
+    else process.env.MAML_CHECKPOINTS = before;
+  }
+});
+
+test('a relative MAML_CHECKPOINTS names one folder, from the project root or from notebooks/ (where kernels run)', () => {
+  const before = process.env.MAML_CHECKPOINTS;
+  const cwd = process.cwd();
+  process.env.MAML_CHECKPOINTS = 'some/ckpt';
+  try {
+    const root = path.join(__dirname, '..');
+    process.chdir(root);
+    const fromRoot = checkpointDir();
+    process.chdir(path.join(root, 'notebooks'));
+    const fromNotebooks = checkpointDir();
+    assert.equal(fromRoot, path.join(root, 'some', 'ckpt'));
+    assert.equal(fromNotebooks, fromRoot);
+  } finally {
+    process.chdir(cwd);
+    if (before === undefined) delete process.env.MAML_CHECKPOINTS;
+    else process.env.MAML_CHECKPOINTS = before;
+  }
+});
+
+test('a model with a non-finite parameter is not written as a checkpoint that could not be read back', () => {
+  const file = path.join(dir, 'nan.json');
+  fs.writeFileSync(file, 'previous');
+  const bad = trained.replicas.map((theta) => theta.slice());
+  bad[1][5] = NaN;
+  assert.throws(() => saveCheckpoint(file, { ...trained, replicas: bad }),
+    (err: unknown) => err instanceof DivergedError && /replica 1's parameter 5 is NaN, expected finite numbers \(the training diverged\); nothing was written/.test((err as Error).message));
+  assert.equal(fs.readFileSync(file, 'utf8'), 'previous', 'the previous file is unchanged');
 });
 
 test('a missing, truncated or mismatched checkpoint is a clear error', () => {

@@ -30,7 +30,7 @@ test('flags: strict numbers, booleans, missing values, repeats, unknown options'
   const out = path.join(dir, 'never2.json');
   const train = (...extra: string[]) => ['train', '--algo', 'maml', '--out', out, ...extra];
   for (const bad of ['1e3', '0x10', '', ' 5', '5 ', '5abc', 'Infinity', 'NaN', '-1', '+5', '1.5', '1_000', '０']) {
-    await refused(train('--tasks', bad), /^maml-sine: --tasks = .* is invalid: expected an integer in \[1, 1000000\]/);
+    await refused(train('--tasks', bad), /^maml-sine: --tasks = .* is invalid: expected an integer in \[1, 20000000\] in plain digits/);
   }
   for (const bad of ['0x1', 'Infinity', '-Infinity', 'NaN', '', '.', '1,5', '1e999', '1e', 'e3', '0', '-0.01']) {
     await refused(train('--inner-lr', bad), /^maml-sine: --inner-lr = .* is invalid: expected a finite number > 0 \(decimal, e\.g\. 0\.001 or 1e-3\)/);
@@ -87,6 +87,12 @@ test('every size over its limit exits 2 with the limit, before anything is alloc
   await refused(['train', '--algo', 'maml', '--replicas', '100', '--epochs', '1000', '--tasks', '1000000', '--inner-steps', '100', '--out', out], /--replicas × --epochs × --tasks × --inner-steps = 10000000000000 is over the limit: expected at most 20000000 task-steps/);
   await refused(['train', '--algo', 'maml', '--epochs', '1', '--tasks', '1000000', '--support-size', '1000', '--out', out], /--tasks × --support-size = 1000000000 is over the limit: expected at most 20000000 support points/);
   assert.ok(Date.now() - t0 < 2000, 'refused without building a pool');
+  assert.equal(fs.existsSync(out), false);
+  // fresh tasks hold no pool: notebook 9's 1,750,000 tasks for 2 models pass the config checks
+  // (the next check, of --out, refuses a directory), the work limit still holds them
+  await refused(['train', '--algo', 'maml', '--fresh-tasks', '--tasks', '1750000', '--epochs', '1', '--meta-batch', '25', '--replicas', '2', '--out', dir], /^maml-sine: cannot write checkpoint ".*": it is a directory/);
+  await refused(['train', '--algo', 'maml', '--fresh-tasks', '--tasks', '1750000', '--epochs', '1', '--replicas', '12', '--out', out], /^maml-sine: --replicas × --epochs × --tasks × --inner-steps = 21000000 is over the limit/);
+  await refused(['train', '--algo', 'maml', '--fresh-tasks', '--tasks', String(LIMITS.trainWork + 1), '--out', out], /^maml-sine: --tasks = 20000001 is over the limit: expected at most 20000000 tasks/);
   assert.equal(fs.existsSync(out), false);
   // eval: the checkpoint is read, then the request is checked before any task is drawn
   const file = path.join(dir, 'limits.json');

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configKey, loadCheckpoint, saveCheckpoint } from '../runtime/checkpoint';
+import { checkSavable, configKey, loadCheckpoint, saveCheckpoint } from '../runtime/checkpoint';
 import { ALGORITHM } from '../algorithms/registry';
 import { initParams, paramLayout } from '../model/params';
 import { Rng, STREAM } from '../tasks/rng';
@@ -14,7 +14,7 @@ import { makeTaskPool, SineTask, SineTaskOptions } from '../tasks/sineTask';
 import { InterruptedError } from '../training/interrupt';
 import { removeSnapshot, snapshotPath, trainWithSnapshots } from '../runtime/snapshot';
 import { Progress, resolveTrainConfig, totalTasks, TrainConfigInput, TrainingInterrupted, TrainResult } from '../training/train';
-import { checkOneOf, checkTrainLimits } from '../core/validate';
+import { checkOneOf } from '../core/validate';
 
 /** The experiment's size: task pools, held-out tasks, models per algorithm and epochs. */
 export interface Scale {
@@ -67,9 +67,15 @@ export function projectRoot(from = process.cwd()): string {
   }
 }
 
-/** Where checkpoints live: MAML_CHECKPOINTS, else checkpoints/ in the project. */
+/**
+ * Where checkpoints live: MAML_CHECKPOINTS, else checkpoints/ in the project. A relative
+ * MAML_CHECKPOINTS is taken from the project root, wherever the process runs: a kernel runs in
+ * notebooks/, `npm run report` (and its playground page) in the root, and both must find the
+ * same checkpoints.
+ */
 export function checkpointDir(): string {
-  return process.env.MAML_CHECKPOINTS || path.join(projectRoot(), 'checkpoints');
+  const dir = process.env.MAML_CHECKPOINTS;
+  return dir ? path.resolve(projectRoot(), dir) : path.join(projectRoot(), 'checkpoints');
 }
 
 /**
@@ -87,8 +93,8 @@ export function checkpointDir(): string {
  */
 export async function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Progress) => void): Promise<TrainResult & { file: string; cached: boolean }> {
   const config = resolveTrainConfig(input);
-  // the limits a checkpoint is read back under: a training whose file could not be loaded is refused before it starts
-  checkTrainLimits(config);
+  // what a checkpoint is read back under (limits, file size): a training whose file could not be loaded is refused before it starts
+  checkSavable(config);
   const file = path.join(checkpointDir(), `${config.algo}${config.seedCompat ? '-seedcompat' : ''}-${configKey(config)}.json`);
   if (fs.existsSync(file)) {
     const ck = loadCheckpoint(file);

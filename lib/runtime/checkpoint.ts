@@ -20,7 +20,7 @@ import { fromNamedArrays, ParamLayout, paramLayout, toNamedArrays } from '../mod
 import { ALGORITHM } from '../algorithms/registry';
 import { resolveTrainConfig, TrainConfig, TrainResult } from '../training/train';
 import { LIBRARY_VERSION } from '../core/version';
-import { checkTrainLimits, LIMITS, MamlInputError, quote, show, StorageError } from '../core/validate';
+import { checkTrainLimits, DivergedError, LIMITS, MamlInputError, quote, show, StorageError } from '../core/validate';
 
 /** The `format` field of a checkpoint file this library writes and reads. */
 export const CHECKPOINT_FORMAT = 'maml-sine/checkpoint@1';
@@ -381,6 +381,22 @@ export function checkpointSizeBound(config: TrainConfig): number {
 }
 
 /**
+ * Throws the MamlInputError a loadCheckpoint of this config's checkpoint would throw for its
+ * size or limits, before anything is trained: the limits (checkTrainLimits, with `label` naming
+ * the fields as the caller's user knows them) and, since a file over LIMITS.checkpointBytes is not
+ * read, the largest file the config could give (checkpointSizeBound).
+ */
+export function checkSavable(config: TrainConfig, label?: (field: string) => string): void {
+  checkTrainLimits(config, label);
+  const bound = checkpointSizeBound(config);
+  if (bound > LIMITS.checkpointBytes) {
+    const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+    throw new MamlInputError(`its checkpoint could need up to ${mib(bound)}, over the limit: expected at most ${mib(LIMITS.checkpointBytes)} a checkpoint file ` +
+      `(${config.replicas} replica(s) of ${storageLayout(config).size} numbers; limits: README "Reliability")`, { option: 'replicas', value: config.replicas, expected: `a checkpoint of at most ${mib(LIMITS.checkpointBytes)}` });
+  }
+}
+
+/**
  * Throws a StorageError (ENOSPC) when the folder of `out` has less free space than `bytes`,
  * so a run that could not save its result is refused before it starts. A file system that
  * cannot report its free space is not checked (the write itself still is).
@@ -415,6 +431,11 @@ export function saveCheckpoint(
   result: Pick<TrainResult, 'config' | 'layout' | 'replicas'> & Partial<Pick<TrainResult, 'history' | 'elapsedMs'>>,
   options: Omit<AtomicWriteOptions, 'what'> = {},
 ): void {
+  // what loadCheckpoint refuses is not written (a last Adam step can leave a NaN the per-task loss check never saw)
+  result.replicas.forEach((theta, r) => {
+    const i = theta.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) throw new DivergedError(`cannot write checkpoint ${quote(file)}: replica ${r}'s parameter ${i} is ${theta[i]}, expected finite numbers (the training diverged); nothing was written`, { option: 'checkpoint', value: file });
+  });
   const body = {
     format: CHECKPOINT_FORMAT,
     libraryVersion: LIBRARY_VERSION,
