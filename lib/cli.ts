@@ -61,7 +61,7 @@ const TRAIN: CommandSpec = {
     replicas: { kind: 'int', min: 1, max: LIMITS.replicas, value: 'N', limit: 'replicas', help: 'independent models (default 1; the original: 5)' },
     epochs: { kind: 'int', min: 1, max: LIMITS.epochs, value: 'N', limit: 'epochs', help: `passes over the task pool (${defaultsText('defaultEpochs')})` },
     // the pool limit (LIMITS.tasks) is checkTrainLimits', which knows whether --fresh-tasks leaves no pool
-    tasks: { kind: 'int', min: 1, max: LIMITS.trainWork, value: 'N', limit: 'tasks', help: `training task pool (default 10000; at most ${LIMITS.tasks.toLocaleString('en-US')}), or tasks drawn fresh (--fresh-tasks)` },
+    tasks: { kind: 'int', min: 1, max: LIMITS.trainWork, value: 'N', limit: 'tasks', help: `training task pool (default 10000; a pool: at most ${LIMITS.tasks}; with --fresh-tasks, tasks drawn one at a time: up to ${LIMITS.trainWork})` },
     'meta-batch': { kind: 'int', min: 1, max: LIMITS.metaBatchSize, value: 'N', limit: 'tasks per meta-batch', help: 'tasks per Adam step (default 1)' },
     'inner-steps': { kind: 'int', min: 1, max: LIMITS.innerSteps, value: 'N', limit: 'inner steps', help: `inner SGD steps (${defaultsText('defaultInnerSteps')})` },
     'inner-lr': { kind: 'real', positive: true, value: 'LR', help: 'inner SGD learning rate (default 0.01)' },

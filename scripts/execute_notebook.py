@@ -34,9 +34,12 @@ def write_atomic(dst, write):
 def cache_relaxed_validators():
     """nbconvert validates the notebook after each of its 11 preprocessors with relaxed schema
     rules, and nbformat 5.5 (Debian 12's) caches only the strict validator: each relaxed one is
-    compiled afresh (fastjsonschema, ~35 ms here), ~0.4 s of CPU per export. The validator is a
-    function of the arguments only (the schema files of that nbformat version), so a cache keyed
-    by them returns what a fresh compile would."""
+    compiled afresh (fastjsonschema, ~35 ms here), ~0.4 s of CPU per export. A relaxed validator
+    is a function of the arguments only (the schema files of that nbformat version), so the
+    cache gives the export what a fresh compile would. (nbformat 5.5 also stores each relaxed
+    validator in place of the strict one, so a strict validation after a relaxed one is relaxed;
+    installed only for the export, after the last strict validation here, the cache changes
+    none of this script's strict validations.)"""
     import functools
     from nbformat import validator
     if not hasattr(validator.get_validator, 'cache_info'):

@@ -43,7 +43,8 @@ test("notebook 9's full-budget checkpoint (70,000 x 25 fresh tasks, 2 models) is
     assert.equal(loaded.cached, true);
     assert.deepEqual(Array.from(loaded.replicas[1]), Array.from(trained.replicas[1]));
     // trainOrLoad refuses, before any work, a training whose checkpoint it could not read back
-    await assert.rejects(trainOrLoad({ ...paper, replicas: 12 }), /^MamlInputError: replicas × epochs × tasks × innerSteps = 21000000 is over the limit/);
+    // (a progress callback that throws: were the check gone, the training would stop at once instead of running 21M tasks)
+    await assert.rejects(trainOrLoad({ ...paper, replicas: 12 }, () => { throw new Error('training started'); }), /^MamlInputError: replicas × epochs × tasks × innerSteps = 21000000 is over the limit/);
     assert.deepEqual(fs.readdirSync(cache), [path.basename(file)], 'nothing written');
   } finally {
     if (before === undefined) delete process.env.MAML_CHECKPOINTS;
@@ -53,6 +54,7 @@ test("notebook 9's full-budget checkpoint (70,000 x 25 fresh tasks, 2 models) is
   const pool = path.join(cache, 'pool.json');
   saveCheckpoint(pool, { ...trained, config: { ...paper, freshTasks: false } });
   rejects(() => loadCheckpoint(pool), /its config: tasks = 1750000 is over the limit: expected at most 1000000 tasks/);
+  fs.rmSync(cache, { recursive: true });
 });
 
 test('trainOrLoad refuses, before training, a model whose checkpoint would be over the size a checkpoint may have', async () => {
@@ -61,14 +63,23 @@ test('trainOrLoad refuses, before training, a model whose checkpoint would be ov
   process.env.MAML_CHECKPOINTS = cache;
   try {
     // four models of ~1M parameters: within the limits one by one, ~85 MB of JSON together
-    const t0 = Date.now();
-    await assert.rejects(trainOrLoad({ algo: 'maml', layerSizes: [1, 1000, 990, 1], replicas: 4, tasks: 1, epochs: 1 }),
-      /^MamlInputError: its checkpoint could need up to 94\.8 MiB, over the limit: expected at most 64\.0 MiB a checkpoint file \(4 replica\(s\) of 993981 numbers/);
-    assert.ok(Date.now() - t0 < 1000, 'refused before training');
+    const big = { algo: 'maml' as const, layerSizes: [1, 1000, 990, 1], replicas: 4, tasks: 1, epochs: 1 };
+    await assert.rejects(trainOrLoad(big, () => { throw new Error('training started'); }),
+      /^MamlInputError: checkpoint size = up to 99402768 bytes \(4 replica\(s\) × 993981 numbers\) is over the limit: expected at most 67108864 bytes per checkpoint file \(limits: README "Reliability"\)$/);
     assert.deepEqual(fs.readdirSync(cache), [], 'nothing written');
+    // a checkpoint that exists is judged by its real size, not by the bound: three such models
+    // (~57 MiB, under the limit; their bound is ~71 MiB) load
+    const three = resolveTrainConfig({ ...big, replicas: 3 });
+    const theta = new Float64Array(993_981).fill(-0.1234567890123456);
+    const file = path.join(cache, `maml-${configKey(three)}.json`);
+    saveCheckpoint(file, { config: three, layout: { layerSizes: three.layerSizes } as never, replicas: [theta, theta, theta], history: [[0.5], [0.5], [0.5]] });
+    assert.ok(fs.statSync(file).size < 64 * 2 ** 20 && fs.statSync(file).size > 55 * 2 ** 20, `${fs.statSync(file).size} bytes`);
+    const loaded = await trainOrLoad(three, () => { throw new Error('training started'); });
+    assert.equal(loaded.cached, true);
   } finally {
     if (before === undefined) delete process.env.MAML_CHECKPOINTS;
     else process.env.MAML_CHECKPOINTS = before;
+    fs.rmSync(cache, { recursive: true });
   }
 });
 
@@ -97,8 +108,12 @@ test('a model with a non-finite parameter is not written as a checkpoint that co
   const bad = trained.replicas.map((theta) => theta.slice());
   bad[1][5] = NaN;
   assert.throws(() => saveCheckpoint(file, { ...trained, replicas: bad }),
-    (err: unknown) => err instanceof DivergedError && /replica 1's parameter 5 is NaN, expected finite numbers \(the training diverged\); nothing was written/.test((err as Error).message));
+    (err: unknown) => err instanceof DivergedError && /replica 1's parameter 5 is NaN, expected finite numbers \(the training diverged\); the previous file is unchanged$/.test((err as Error).message));
   assert.equal(fs.readFileSync(file, 'utf8'), 'previous', 'the previous file is unchanged');
+  const fresh = path.join(dir, 'nan-new.json');
+  bad[1][5] = -Infinity;
+  assert.throws(() => saveCheckpoint(fresh, { ...trained, replicas: bad }), /parameter 5 is -Infinity, expected finite numbers \(the training diverged\); nothing was written$/);
+  assert.equal(fs.existsSync(fresh), false);
 });
 
 test('a missing, truncated or mismatched checkpoint is a clear error', () => {

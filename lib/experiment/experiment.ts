@@ -93,8 +93,6 @@ export function checkpointDir(): string {
  */
 export async function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Progress) => void): Promise<TrainResult & { file: string; cached: boolean }> {
   const config = resolveTrainConfig(input);
-  // what a checkpoint is read back under (limits, file size): a training whose file could not be loaded is refused before it starts
-  checkSavable(config);
   const file = path.join(checkpointDir(), `${config.algo}${config.seedCompat ? '-seedcompat' : ''}-${configKey(config)}.json`);
   if (fs.existsSync(file)) {
     const ck = loadCheckpoint(file);
@@ -102,6 +100,10 @@ export async function trainOrLoad(input: TrainConfigInput, onProgress?: (p: Prog
     removeSnapshot(snapshotPath(file));
     return { config: ck.config, layout: ck.layout, replicas: ck.replicas, history: ck.history, elapsedMs: ck.elapsedMs, msPerTask: ck.elapsedMs / totalTasks(config), file, cached: true };
   }
+  // what a checkpoint is read back under (limits, file size): a training whose file could not
+  // be loaded is refused before it starts (after the lookup: the size is an upper bound, and a
+  // checkpoint that exists is judged by its real size)
+  checkSavable(config);
   const what = `${config.algo}${config.seedCompat ? ' (seedCompat)' : ''}, ${config.replicas} model(s) x ${config.epochs} epoch(s) x ${config.tasks.toLocaleString('en-US')} tasks`;
   try {
     const result = await trainWithSnapshots(config, {

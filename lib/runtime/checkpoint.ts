@@ -390,9 +390,9 @@ export function checkSavable(config: TrainConfig, label?: (field: string) => str
   checkTrainLimits(config, label);
   const bound = checkpointSizeBound(config);
   if (bound > LIMITS.checkpointBytes) {
-    const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
-    throw new MamlInputError(`its checkpoint could need up to ${mib(bound)}, over the limit: expected at most ${mib(LIMITS.checkpointBytes)} a checkpoint file ` +
-      `(${config.replicas} replica(s) of ${storageLayout(config).size} numbers; limits: README "Reliability")`, { option: 'replicas', value: config.replicas, expected: `a checkpoint of at most ${mib(LIMITS.checkpointBytes)}` });
+    const numbers = storageLayout(config).size;
+    throw new MamlInputError(`checkpoint size = up to ${bound} bytes (${config.replicas} replica(s) × ${numbers} numbers) is over the limit: ` +
+      `expected at most ${LIMITS.checkpointBytes} bytes per checkpoint file (limits: README "Reliability")`, { option: 'checkpoint size', value: bound, expected: `at most ${LIMITS.checkpointBytes} bytes` });
   }
 }
 
@@ -434,7 +434,10 @@ export function saveCheckpoint(
   // what loadCheckpoint refuses is not written (a last Adam step can leave a NaN the per-task loss check never saw)
   result.replicas.forEach((theta, r) => {
     const i = theta.findIndex((v) => !Number.isFinite(v));
-    if (i >= 0) throw new DivergedError(`cannot write checkpoint ${quote(file)}: replica ${r}'s parameter ${i} is ${theta[i]}, expected finite numbers (the training diverged); nothing was written`, { option: 'checkpoint', value: file });
+    if (i >= 0) {
+      throw new DivergedError(`cannot write checkpoint ${quote(file)}: replica ${r}'s parameter ${i} is ${theta[i]}, expected finite numbers (the training diverged); ` +
+        (fs.existsSync(file) ? 'the previous file is unchanged' : 'nothing was written'), { option: 'checkpoint', value: file, expected: 'finite parameters' });
+    }
   });
   const body = {
     format: CHECKPOINT_FORMAT,
