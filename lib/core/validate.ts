@@ -267,10 +267,12 @@ export function overLimit(name: string, value: number, limit: number, what: stri
  * names a config field as the caller's user knows it (the CLI passes flag names).
  */
 export function checkTrainLimits(config: LimitedTrainConfig, label: (field: string) => string = subjectOf): void {
+  // the tasks held in memory: the pool, none when each task is drawn as it is trained
+  const poolTasks = config.freshTasks === true ? 0 : config.tasks;
   const single: [keyof typeof LIMITS, number, string][] = [
     ['replicas', config.replicas, 'replicas'],
     ['epochs', config.epochs, 'epochs'],
-    ...(config.freshTasks === true ? [] : [['tasks', config.tasks, 'tasks'] as [keyof typeof LIMITS, number, string]]),
+    ['tasks', poolTasks, 'tasks'],
     ['metaBatchSize', config.metaBatchSize, 'tasks per meta-batch'],
     ['innerSteps', config.innerSteps, 'inner steps'],
   ];
@@ -292,7 +294,7 @@ export function checkTrainLimits(config: LimitedTrainConfig, label: (field: stri
     const name = ['replicas', 'epochs', 'tasks', 'innerSteps'].map(label).join(' × ');
     overLimit(name, work, LIMITS.trainWork, 'task-steps of training');
   }
-  const points = config.freshTasks === true ? 0 : config.tasks * t.supportSize;
+  const points = poolTasks * t.supportSize;
   if (points > LIMITS.poolPoints) overLimit(`${label('tasks')} × ${label('supportSize')}`, points, LIMITS.poolPoints, 'support points in the task pool');
 }
 

@@ -107,12 +107,16 @@ function describe(code: string, detail?: string): string {
   return `${detail ?? CAUSES[code] ?? 'the operating system refused it'} (${code})`;
 }
 
+/** How a refused write ends a message: whether a file was there before it (and is as it was). */
+function unwritten(existed: boolean): string {
+  return existed ? 'the previous file is unchanged' : 'nothing was written';
+}
+
 function storageError(what: string, target: string, err: unknown, previous: 'unchanged' | 'absent'): StorageError {
   if (err instanceof StorageError) return err;
   const code = errnoOf(err);
   const detail = code === 'ESHORT' || code === 'EVERIFY' || code === 'ENOTREG' ? (err as Error).message : undefined;
-  const after = previous === 'unchanged' ? 'the previous file is unchanged' : 'nothing was written';
-  return new StorageError(`cannot write ${what} ${quote(target)}: ${describe(code, detail)}; ${after}`, target, code);
+  return new StorageError(`cannot write ${what} ${quote(target)}: ${describe(code, detail)}; ${unwritten(previous === 'unchanged')}`, target, code);
 }
 
 /** The kind of a non-regular file, for messages. */
@@ -273,7 +277,7 @@ export function prepareOutput(file: string, what = 'file'): PreparedOutput {
     const code = errnoOf(err);
     const detail = code === 'ENOTDIR' && (err as Error).message.includes('not a directory') ? (err as Error).message : undefined;
     throw new StorageError(
-      `cannot write ${what} ${quote(target)}: ${describe(code, detail)}; ${existed ? 'the previous file is unchanged' : 'nothing was written'}`,
+      `cannot write ${what} ${quote(target)}: ${describe(code, detail)}; ${unwritten(existed)}`,
       target,
       code,
     );
@@ -413,7 +417,7 @@ export function checkFreeSpace(out: PreparedOutput, bytes: number, what = 'file'
   const kb = (n: number) => `${Math.ceil(n / 1024)} KiB`;
   throw new StorageError(
     `cannot write ${what} ${quote(out.file)}: no space left on the device (ENOSPC): it needs up to ${kb(bytes)}, ` +
-      `${kb(free)} are free; ${out.existed ? 'the previous file is unchanged' : 'nothing was written'}`,
+      `${kb(free)} are free; ${unwritten(out.existed)}`,
     out.file,
     'ENOSPC',
   );
@@ -436,7 +440,7 @@ export function saveCheckpoint(
     const i = theta.findIndex((v) => !Number.isFinite(v));
     if (i >= 0) {
       throw new DivergedError(`cannot write checkpoint ${quote(file)}: replica ${r}'s parameter ${i} is ${theta[i]}, expected finite numbers (the training diverged); ` +
-        (fs.existsSync(file) ? 'the previous file is unchanged' : 'nothing was written'), { option: 'checkpoint', value: file, expected: 'finite parameters' });
+        unwritten(fs.existsSync(file)), { option: 'checkpoint', value: file, expected: 'finite parameters' });
     }
   });
   const body = {
