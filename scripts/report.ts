@@ -128,9 +128,9 @@ function checkPrerequisites(): void {
   }
 }
 
-/** Register the tslab kernel (pointing at this project's tslab) unless it already is. */
+/** Register the tslab kernel (this project's scripts/tslab-kernel, which starts its tslab) unless it already is. */
 function ensureKernel(): void {
-  const tslab = path.join(root, 'node_modules', '.bin', 'tslab');
+  const tslab = path.join(root, 'scripts', 'tslab-kernel');
   const probe = spawnSync(PYTHON, ['-c', "from jupyter_client.kernelspec import KernelSpecManager as K; print(K().get_kernel_spec('tslab').argv[0])"], { encoding: 'utf8' });
   if (probe.status === 0 && probe.stdout.trim() === tslab) return;
   console.error(`report: registering the tslab kernel (${tslab})`);

@@ -62,13 +62,22 @@ if ! node --import tsx scripts/build-wasm.ts --check 2>/dev/null; then
   npm run build:wasm
 fi
 TSLAB=$PWD/node_modules/.bin/tslab
+# what kernel.json runs: tslab, from the kernel snapshot when it is current (scripts/tslab-kernel)
+KERNEL=$PWD/scripts/tslab-kernel
+# The kernel snapshot (scripts/kernel-snapshot.cjs, built by npm ci's postinstall): rebuilt here
+# when missing or built for another folder or Node
+blob=node_modules/.cache/maml-sine/tslab-kernel.blob
+if [ ! -f "$blob" ] || [ "$(cat "$blob.stamp" 2>/dev/null)" != "$PWD $(node --version)" ]; then
+  echo "setup: building the kernel snapshot" >&2
+  node scripts/kernel-snapshot.cjs build
+fi
 
 # The tslab kernel for Debian's Jupyter (/usr/bin/jupyter notebook, nbconvert, npm run report):
-# per user, pointing at this checkout's tslab. (Re-registered if it points elsewhere.)
+# per user, pointing at this checkout. (Re-registered if it points elsewhere.)
 registered=$(/usr/bin/python3 -c "from jupyter_client.kernelspec import KernelSpecManager as K; print(K().get_kernel_spec('tslab').argv[0])" 2>/dev/null || true)
-if [ "$registered" != "$TSLAB" ]; then
-  echo "setup: registering the tslab kernel for /usr/bin/python3 ($TSLAB)" >&2
-  "$TSLAB" install --python=/usr/bin/python3 --binary="$TSLAB" --user >/dev/null
+if [ "$registered" != "$KERNEL" ]; then
+  echo "setup: registering the tslab kernel for /usr/bin/python3 ($KERNEL)" >&2
+  "$TSLAB" install --python=/usr/bin/python3 --binary="$KERNEL" --user >/dev/null
 fi
 
 # Git stores notebooks without outputs (.gitattributes names the filter; without this config
@@ -97,7 +106,7 @@ install_lab() {
     echo "$wantlab" > "$stampfile"
   fi
   # always (cheap), so the kernel follows this checkout's tslab
-  "$TSLAB" install --python="$PWD/$VENV/bin/python" --binary="$TSLAB" --sys-prefix >/dev/null
+  "$TSLAB" install --python="$PWD/$VENV/bin/python" --binary="$KERNEL" --sys-prefix >/dev/null
   # the save hook that keeps `git status` clean after saving a notebook with its outputs
   # (scripts/jupyter/maml_sine_save_hook.py): importable in .venv, configured for its servers
   local site

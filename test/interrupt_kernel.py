@@ -2,7 +2,7 @@
 
 usage: /usr/bin/python3 test/interrupt_kernel.py PROJECT_ROOT WORK_DIR
 
-Starts the project's own tslab (node_modules/.bin/tslab, through a kernelspec written to
+Starts the project's own tslab (scripts/tslab-kernel, as registered, through a kernelspec written to
 WORK_DIR, so no registration is needed) in PROJECT_ROOT/notebooks with MAML_CHECKPOINTS in
 WORK_DIR, runs cells that train and evaluate, sends SIGINT to the kernel (what Interrupt does
 for a kernel with interrupt_mode "signal", tslab's) and records what the cell printed, its
@@ -20,7 +20,7 @@ root, work = sys.argv[1], sys.argv[2]
 spec_dir = os.path.join(work, 'jupyter', 'kernels', 'maml-sine-test')
 os.makedirs(spec_dir, exist_ok=True)
 with open(os.path.join(spec_dir, 'kernel.json'), 'w') as f:
-    json.dump({'argv': [os.path.join(root, 'node_modules', '.bin', 'tslab'), 'kernel', '--config-path', '{connection_file}'],
+    json.dump({'argv': [os.path.join(root, 'scripts', 'tslab-kernel'), 'kernel', '--config-path', '{connection_file}'],
                'display_name': 'tslab (interrupt test)', 'language': 'typescript', 'interrupt_mode': 'signal'}, f)
 os.environ['JUPYTER_PATH'] = os.path.join(work, 'jupyter')
 checkpoints = os.path.join(work, 'checkpoints')

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 const root = path.join(__dirname, '..');
 
 test('tslab stays busy until the last queued request finishes, and every request gets its idle', () => {
-  const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'jupyter', 'kernel_status.py'), path.join(root, 'node_modules', '.bin', 'tslab')], {
+  const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'jupyter', 'kernel_status.py'), path.join(root, 'scripts', 'tslab-kernel')], {
     encoding: 'utf8', timeout: 120_000,
   });
   assert.equal(r.status, 0, `kernel_status.py failed:\n${r.stderr.slice(-3000)}`);

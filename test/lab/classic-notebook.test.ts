@@ -38,7 +38,7 @@ before(async () => {
   // this checkout's tslab as the 'tslab' kernel, whatever is registered for the user
   fs.mkdirSync(path.join(tmp, 'path', 'kernels', 'tslab'), { recursive: true });
   fs.writeFileSync(path.join(tmp, 'path', 'kernels', 'tslab', 'kernel.json'), JSON.stringify({
-    argv: [path.join(root, 'node_modules', '.bin', 'tslab'), 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript', language: 'typescript',
+    argv: [path.join(root, 'scripts', 'tslab-kernel'), 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript', language: 'typescript',
   }));
   const port = await new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
