@@ -65,9 +65,11 @@ TSLAB=$PWD/node_modules/.bin/tslab
 # what kernel.json runs: tslab, from the kernel snapshot when it is current (scripts/tslab-kernel)
 KERNEL=$PWD/scripts/tslab-kernel
 # The kernel snapshot (scripts/kernel-snapshot.cjs, built by npm ci's postinstall): rebuilt here
-# when missing or built for another folder or Node
+# when missing, built for another folder or Node, or older than a file of lib/ or notebooks/ (a
+# kernel would parse those again: correct, only slower)
 blob=node_modules/.cache/maml-sine/tslab-kernel.blob
-if [ ! -f "$blob" ] || [ "$(cat "$blob.stamp" 2>/dev/null)" != "$PWD $(node --version)" ]; then
+if [ ! -f "$blob" ] || [ "$(cat "$blob.stamp" 2>/dev/null)" != "$PWD $(node --version)" ] ||
+  [ -n "$(find lib notebooks -newer "$blob" \( -name '*.ts' -o -name '*.ipynb' \) -print -quit)" ]; then
   echo "setup: building the kernel snapshot" >&2
   node scripts/kernel-snapshot.cjs build
 fi

@@ -120,3 +120,102 @@ test("Adam on the wasm engine's kernel: the same bits as the TypeScript loop, an
   restored.step(c, g(26));
   assert.deepEqual(Buffer.from(c.buffer), Buffer.from(a.buffer), 'restored into the kernel: the same next step');
 });
+
+/**
+ * The plain formula, written out here (PyTorch's form, as lib/optim/adam.ts documents it), for
+ * the stuck-moment test: no skipping of any kind.
+ */
+function plainAdam(size: number, lr: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-8) {
+  const m = new Float64Array(size);
+  const v = new Float64Array(size);
+  let t = 0;
+  return {
+    m, v,
+    step(theta: Float64Array, grad: Float64Array) {
+      t += 1;
+      const stepSize = lr / (1 - beta1 ** t);
+      const sqrtC2 = Math.sqrt(1 - beta2 ** t);
+      for (let i = 0; i < theta.length; i++) {
+        m[i] = beta1 * m[i] + (1 - beta1) * grad[i];
+        v[i] = beta2 * v[i] + (1 - beta2) * grad[i] * grad[i];
+        theta[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtC2 + eps);
+      }
+    },
+  };
+}
+
+const bits = (a: Float64Array) => [...new BigUint64Array(a.buffer, a.byteOffset, a.length)].map((b) => b.toString(16));
+
+test('Adam with moments stuck in the subnormal range (zero gradients): the same bits as the plain formula, TypeScript and wasm', async () => {
+  const { WasmMlp } = await import('../lib/model/wasmMlp');
+  const { paramLayout } = await import('../lib/model/params');
+  const layout = paramLayout([1, 3, 1]); // 10 parameters: five SIMD pairs, mixed lanes
+  const n = layout.size;
+  // what each parameter's gradient does after the first 40 steps: 0 for good (its m decays into
+  // the subnormal range and sticks), -0, back to nonzero every 997 steps, or tiny
+  const later = (i: number, t: number): number => [0, -0, 0, t % 997 === 0 ? 0.5 : 0, 0, 1e-310, 0, 0, t % 2 === 0 ? 0 : -0, 0][i];
+  const grad = (t: number) => Float64Array.from({ length: n }, (_, i) => (t <= 40 ? Math.sin(t * (i + 1)) * 10 ** -(i % 4) : later(i, t)));
+  // θ: ordinary values, one exactly 0 and one tiny (updates that do move them must not be skipped)
+  const theta0 = Float64Array.from({ length: n }, (_, i) => (i === 4 ? 0 : i === 6 ? 1e-300 : (i - 4.5) / 3));
+  // lr 1: stepSize · m is itself a subnormal, not 0, so a θ of 0 does move (the |θ| guard matters)
+  for (const lr of [0.01, 1]) {
+  const plain = plainAdam(n, lr);
+  const ts = new Adam(n, lr);
+  const wasm = new Adam(n, lr).useWasm(new WasmMlp(layout));
+  const [a, b, c] = [theta0.slice(), theta0.slice(), theta0.slice()];
+  let stuckSeen = 0;
+  for (let t = 1; t <= 8000; t++) {
+    const g = grad(t);
+    plain.step(a, g);
+    ts.step(b, g);
+    wasm.step(c, g);
+    if (t % 500 === 0 || t === 8000) {
+      for (const [name, theta, adam] of [['TypeScript', b, ts], ['wasm', c, wasm]] as const) {
+        const s = adam.getState();
+        assert.deepEqual(bits(theta), bits(a), `${name}, lr ${lr}, step ${t}: θ`);
+        assert.deepEqual(bits(s.m), bits(plain.m), `${name}, lr ${lr}, step ${t}: m`);
+        assert.deepEqual(bits(s.v), bits(plain.v), `${name}, lr ${lr}, step ${t}: v`);
+      }
+      stuckSeen = Math.max(stuckSeen, [...plain.m].filter((x) => x !== 0 && Math.abs(x) <= 5 * Number.MIN_VALUE).length);
+    }
+  }
+  assert.ok(stuckSeen >= 5, `lr ${lr}: the run reached stuck moments (${stuckSeen} at most at once)`);
+  }
+  // one step from a crafted state: stuck first moments, zero gradients, θ of 0, tiny, 1 and huge,
+  // a small v (so stepSize · m / denom is a normal number for lr 1): the formula moves the first
+  // two and leaves the others; both Adams give exactly what the formula gives
+  for (const lr of [0.01, 1]) {
+    const theta = Float64Array.from({ length: n }, (_, i) => [0, 1e-300, 1, -2, 1e300, -0.5, 0, 3, 1e-310, 7][i]);
+    const m = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : -1) * (1 + (i % 5)) * Number.MIN_VALUE);
+    const v = Float64Array.from({ length: n }, (_, i) => 1e-20 * (i + 1));
+    const g = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -0 : 0));
+    const t = 100;
+    const expected = theta.slice();
+    const [eM, eV] = [m.slice(), v.slice()];
+    const stepSize = lr / (1 - 0.9 ** t);
+    for (let i = 0; i < n; i++) {
+      eM[i] = 0.9 * eM[i] + (1 - 0.9) * g[i];
+      eV[i] = 0.999 * eV[i] + (1 - 0.999) * g[i] * g[i];
+      expected[i] -= (stepSize * eM[i]) / (Math.sqrt(eV[i]) / Math.sqrt(1 - 0.999 ** t) + 1e-8);
+    }
+    if (lr === 1) assert.ok(expected[0] !== 0 && expected[8] !== 1e-310, 'the formula moves a θ of 0 and a subnormal θ');
+    for (const adam of [new Adam(n, lr), new Adam(n, lr).useWasm(new WasmMlp(layout))]) {
+      adam.setState({ m, v, t: t - 1 });
+      const got = theta.slice();
+      adam.step(got, g);
+      assert.deepEqual(bits(got), bits(expected), `lr ${lr}: θ after one step from stuck moments`);
+      assert.deepEqual(bits(adam.getState().m), bits(eM), `lr ${lr}: m`);
+    }
+  }
+  // a NaN second moment with a stuck first moment still makes θ NaN, as the formula does
+  for (const adam of [new Adam(n, 0.01), new Adam(n, 0.01).useWasm(new WasmMlp(layout))]) {
+    const s = adam.getState();
+    s.m.fill(3 * Number.MIN_VALUE);
+    s.v.fill(NaN);
+    s.t = 100;
+    adam.setState(s);
+    const theta = theta0.slice();
+    adam.step(theta, new Float64Array(n));
+    assert.ok(theta.every((x) => Number.isNaN(x)), `NaN v: θ NaN (${[...theta]})`);
+  }
+});

@@ -28,8 +28,8 @@ export type Precision = 'f64' | 'f32';
 /** The typed array over a vector of each precision. */
 export type RealArray<P extends Precision> = P extends 'f32' ? Float32Array : Float64Array;
 
-/** Adam's hyper-parameters for one step (see lib/optim/adam.ts). */
-export interface AdamHyper { beta1: number; beta2: number; stepSize: number; sqrtC2: number; eps: number }
+/** Adam's constants for one step; stuckMax and thetaMin: see Adam.step in lib/optim/adam.ts (wasm/mlp.ts, adamStep) */
+export interface AdamHyper { beta1: number; beta2: number; stepSize: number; sqrtC2: number; eps: number; stuckMax: number; thetaMin: number }
 
 /** The part of a LinearMemory used here. */
 interface LinearMemory {
@@ -64,7 +64,7 @@ interface Kernels {
   fromF64(to: number, from: number, len: number): void;
   toF64(to: number, from: number, len: number): void;
   addToF64(to: number, from: number, len: number): void;
-  adamStep(theta: number, g: number, m: number, v: number, len: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, sqrtC2: number, eps: number): void;
+  adamStep(theta: number, g: number, m: number, v: number, len: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, sqrtC2: number, eps: number, stuckMax: number, thetaMin: number): void;
   matmulF64(a: number, b: number, c: number, m: number, k: number, n: number): void;
   matmulF32(a: number, b: number, c: number, m: number, k: number, n: number): void;
   heapBase(): number;
@@ -356,8 +356,8 @@ export class WasmMlp<P extends Precision = 'f64'> {
 
   /** adamStep on θ and g given by their addresses in this memory (views the trainer keeps here; see addressOf), `m.length` entries. */
   adamStepAt(thetaPtr: number, gPtr: number, m: WasmVector<'f64'>, v: WasmVector<'f64'>, hyper: AdamHyper): void {
-    const { beta1, beta2, stepSize, sqrtC2, eps } = hyper;
-    this.k.adamStep(thetaPtr, gPtr, m.ptr, v.ptr, m.length, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, sqrtC2, eps);
+    const { beta1, beta2, stepSize, sqrtC2, eps, stuckMax, thetaMin } = hyper;
+    this.k.adamStep(thetaPtr, gPtr, m.ptr, v.ptr, m.length, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, sqrtC2, eps, stuckMax, thetaMin);
   }
 
   /**

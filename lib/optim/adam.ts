@@ -14,6 +14,13 @@ export class Adam {
   /** with a wasm engine: the moments live in its memory (float64, whatever the engine's precision) and its kernel runs the step loop */
   private wasm: { net: WasmMlp<Precision>; theta: WasmVector<'f64'>; grad: WasmVector<'f64'>; m: WasmVector<'f64'>; v: WasmVector<'f64'> } | null = null;
 
+  /**
+   * The largest subnormal k·2^-1074 (k ≤ 1000) that β1 maps to itself, and every smaller one too:
+   * a first moment there with a zero gradient never changes again (0.9 · k·2^-1074 rounds back to
+   * k·2^-1074 for k ≤ 5). See step().
+   */
+  private readonly stuckMax: number;
+
   constructor(
     size: number,
     readonly lr = 1e-3,
@@ -24,6 +31,9 @@ export class Adam {
     checkPositive('metaLr', lr);
     this.m = new Float64Array(size);
     this.v = new Float64Array(size);
+    let k = 0;
+    while (k < 1000 && beta1 * ((k + 1) * Number.MIN_VALUE) === (k + 1) * Number.MIN_VALUE) k++;
+    this.stuckMax = k * Number.MIN_VALUE;
   }
 
   /**
@@ -58,17 +68,33 @@ export class Adam {
     this.t = state.t;
   }
 
-  /** theta ← theta − lr · m̂ / (√v̂ + eps) */
+  /**
+   * theta ← theta − lr · m̂ / (√v̂ + eps)
+   *
+   * A parameter whose gradient is exactly 0 step after step (a unit the ReLUs switch off) has its
+   * first moment shrink into the subnormal range and stick there (see stuckMax), and arithmetic on
+   * subnormals is ~100x slower: with half the moments stuck, a step took ~10x as long. Such an
+   * entry is skipped when the formula would leave it unchanged: gradient ±0, m stuck, and |θ| above
+   * `thetaMin`, where the update, at most stepSize · stuckMax / eps, is below half of θ's last bit,
+   * so θ − update rounds to θ. v is updated as always. The same bits as the plain formula
+   * (test/adam.test.ts checks them against it, stuck moments included).
+   */
   step(theta: Float64Array, grad: Float64Array): void {
     this.t += 1;
-    const { m, v, beta1, beta2, eps } = this;
+    const { m, v, beta1, beta2, eps, stuckMax } = this;
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
     const stepSize = this.lr / c1;
     const sqrtC2 = Math.sqrt(c2);
+    // |update| ≤ |stepSize| · 2^-1064 / eps (times 1 + 2^-50 for rounding), and θ − update rounds
+    // to θ when |update| < |θ| · 2^-55 (half the gap below a power of two): whenever
+    // |θ| > |stepSize| / eps · 2^-1008. 2^-946 leaves a wide margin; if that underflows,
+    // |stepSize| / eps < 2^-76 and 2^-900 is a bound too.
+    // eps ≤ 0 or a non-finite step: Infinity or NaN, so that no entry is skipped.
+    const thetaMin = eps > 0 ? Math.max((Math.abs(stepSize) / eps) * 2 ** -946, 2 ** -900) : Infinity;
     if (this.wasm !== null) {
       const w = this.wasm;
-      const hyper = { beta1, beta2, stepSize, sqrtC2, eps };
+      const hyper = { beta1, beta2, stepSize, sqrtC2, eps, stuckMax, thetaMin };
       const thetaAt = w.net.addressOf(theta);
       const gradAt = w.net.addressOf(grad);
       if (thetaAt !== null && gradAt !== null) {
@@ -85,6 +111,11 @@ export class Adam {
     }
     for (let i = 0; i < theta.length; i++) {
       const g = grad[i];
+      if (g === 0 && m[i] !== 0 && Math.abs(m[i]) <= stuckMax && Math.abs(theta[i]) > thetaMin) {
+        v[i] = beta2 * v[i] + (1 - beta2) * g * g; // m and θ: unchanged, as the formula leaves them
+        if (Number.isNaN(v[i])) theta[i] = NaN; // as (stepSize · m) / NaN would make it
+        continue;
+      }
       m[i] = beta1 * m[i] + (1 - beta1) * g;
       v[i] = beta2 * v[i] + (1 - beta2) * g * g;
       // PyTorch's form: denom = sqrt(v) / sqrt(c2) + eps
