@@ -10,22 +10,16 @@ execution_state or null], ...]} in arrival order, until every request has its re
 The kernel runs from a throwaway kernel spec (JUPYTER_PATH) so no registered kernel is used.
 """
 import json
-import os
 import sys
-import tempfile
 import time
+
+from throwaway_kernelspec import use_throwaway_kernelspec
 
 
 def main(binary):
-    spec_root = tempfile.mkdtemp(prefix='maml-sine-kernelspec-')
-    os.makedirs(os.path.join(spec_root, 'kernels', 'tslab-under-test'))
-    with open(os.path.join(spec_root, 'kernels', 'tslab-under-test', 'kernel.json'), 'w') as f:
-        json.dump({'argv': [binary, 'kernel', '--config-path', '{connection_file}'],
-                   'display_name': 'tslab under test', 'language': 'typescript'}, f)
-    os.environ['JUPYTER_PATH'] = spec_root
     from jupyter_client.manager import start_new_kernel
 
-    km, kc = start_new_kernel(kernel_name='tslab-under-test', startup_timeout=60)
+    km, kc = start_new_kernel(kernel_name=use_throwaway_kernelspec(binary), startup_timeout=60)
     try:
         # drain the start-up chatter (kernel_info's busy/idle)
         while True:

@@ -8,21 +8,15 @@ in CWD, with this process's environment (so MAML_KERNEL_SNAPSHOT reaches scripts
 Prints [{"status": ..., "text": stdout and results, "error": stderr and error names}, ...].
 """
 import json
-import os
 import sys
-import tempfile
+
+from throwaway_kernelspec import use_throwaway_kernelspec
 
 
 def main(binary, cwd, cells):
-    spec_root = tempfile.mkdtemp(prefix='maml-sine-kernelspec-')
-    os.makedirs(os.path.join(spec_root, 'kernels', 'tslab-under-test'))
-    with open(os.path.join(spec_root, 'kernels', 'tslab-under-test', 'kernel.json'), 'w') as f:
-        json.dump({'argv': [binary, 'kernel', '--config-path', '{connection_file}'],
-                   'display_name': 'tslab under test', 'language': 'typescript'}, f)
-    os.environ['JUPYTER_PATH'] = spec_root
     from jupyter_client.manager import start_new_kernel
 
-    km, kc = start_new_kernel(kernel_name='tslab-under-test', startup_timeout=60, cwd=cwd)
+    km, kc = start_new_kernel(kernel_name=use_throwaway_kernelspec(binary), startup_timeout=60, cwd=cwd)
     results = []
     try:
         for code in cells:
