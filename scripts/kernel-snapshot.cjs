@@ -168,17 +168,31 @@ function buildSnapshot() {
   });
 }
 
+/** Free space where `file` is, counting the space `file` (a partial write) takes. */
+function freeMB(file) {
+  const fsStats = fs.statfsSync(path.dirname(file));
+  const partial = fs.existsSync(file) ? fs.statSync(file).size : 0;
+  return ((fsStats.bavail * fsStats.bsize + partial) / 2 ** 20).toFixed(0);
+}
+
 /** `build`: the blob, written under a temporary name and renamed, then its stamp. */
 function build() {
   const { spawnSync } = require('child_process');
   if (BLOB === '') return;
   fs.mkdirSync(path.dirname(BLOB), { recursive: true });
+  // what a build stopped by Ctrl-C or a full disk left (65 MB each)
+  for (const name of fs.readdirSync(path.dirname(BLOB))) {
+    if (name.startsWith(`${path.basename(BLOB)}.`) && name.endsWith('.tmp')) fs.rmSync(path.join(path.dirname(BLOB), name), { force: true });
+  }
   const tmp = `${BLOB}.${process.pid}.tmp`;
   try {
     const r = spawnSync(process.execPath, ['--snapshot-blob', tmp, '--build-snapshot', __filename], { encoding: 'utf8', cwd: root });
     const said = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l && !/warning|may still work|issue tracker|trace-warnings|Error.stackTraceLimit/i.test(l));
     if (r.status !== 0 || !fs.existsSync(tmp)) {
-      const why = said.find((l) => /^\w*Error\b/.test(l)) ?? said.slice(-3).join(' | ');
+      const output = said.join('\n');
+      const why = /SnapshotData::ToFile/.test(output)
+        ? `writing ${BLOB} failed: ${freeMB(tmp)} MB free there, and the snapshot takes ~65 MB`
+        : (said.find((l) => /^\w*Error\b|Assertion failed/.test(l.trim())) ?? said.slice(-3).join(' | ')).trim();
       throw new Error(`node --build-snapshot failed (exit ${r.status ?? r.signal}): ${why}`);
     }
     fs.rmSync(`${BLOB}.stamp`, { force: true });
@@ -199,7 +213,7 @@ if (v8.startupSnapshot.isBuildingSnapshot()) {
   } catch (err) {
     // the kernel still starts without the snapshot (scripts/tslab-kernel), only slower
     console.error(`kernel snapshot: not built (${err.message}); the tslab kernel will start without it`);
-    process.exitCode = process.env.MAML_KERNEL_SNAPSHOT_STRICT ? 1 : 0;
+    process.exitCode = process.env.MAML_KERNEL_SNAPSHOT_STRICT ? 1 : 0; // strict: the tests
   }
 } else if (require.main === module) {
   console.error(`usage: node scripts/kernel-snapshot.cjs build (got ${JSON.stringify(process.argv.slice(2))})`);

@@ -129,3 +129,17 @@ test('a kernel from the snapshot parses no declaration file again and shows what
   assert.equal(fromSnapshot[3].status, 'error', 'a type error is still an error');
   assert.match(fromSnapshot[3].error, /Type 'string' is not assignable to type 'number'/);
 });
+
+test('a snapshot that cannot be written leaves set-up working: one line saying so, exit 0 (1 when strict)', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-snapshot-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'file'), '');
+  const blob = path.join(dir, 'file', 'kernel.blob'); // under a file: no one can create that folder, root included
+  for (const strict of [false, true]) {
+    const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'kernel-snapshot.cjs'), 'build'], {
+      encoding: 'utf8', env: { ...process.env, MAML_KERNEL_SNAPSHOT: blob, MAML_KERNEL_SNAPSHOT_STRICT: strict ? '1' : '' }, timeout: 120_000,
+    });
+    assert.equal(r.status, strict ? 1 : 0, r.stderr);
+    assert.match(r.stderr.trim(), /^kernel snapshot: not built \(.*(ENOTDIR|EEXIST).*\); the tslab kernel will start without it$/);
+  }
+});
