@@ -68,7 +68,7 @@ KERNEL=$PWD/scripts/tslab-kernel
 # when missing, built for another folder or Node, or older than a file of lib/ or notebooks/ (a
 # kernel would parse those again: correct, only slower)
 blob=node_modules/.cache/maml-sine/tslab-kernel.blob
-if [ ! -f "$blob" ] || [ "$(cat "$blob.stamp" 2>/dev/null)" != "$PWD $(node --version)" ] ||
+if [ ! -f "$blob" ] || [ "$(cat "$blob.stamp" 2>/dev/null)" != "$(pwd -P) $(node --version)" ] ||
   [ -n "$(find lib notebooks -newer "$blob" \( -name '*.ts' -o -name '*.ipynb' \) -print -quit)" ]; then
   echo "setup: building the kernel snapshot" >&2
   node scripts/kernel-snapshot.cjs build
