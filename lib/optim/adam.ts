@@ -86,10 +86,11 @@ export class Adam {
     const c2 = 1 - beta2 ** this.t;
     const stepSize = this.lr / c1;
     const sqrtC2 = Math.sqrt(c2);
-    // |update| ≤ |stepSize| · 2^-1064 / eps (times 1 + 2^-50 for rounding), and θ − update rounds
-    // to θ when |update| < |θ| · 2^-55 (half the gap below a power of two): whenever
-    // |θ| > |stepSize| / eps · 2^-1008. 2^-946 leaves a wide margin; if that underflows,
-    // |stepSize| / eps < 2^-76 and 2^-900 is a bound too.
+    // |update| ≤ 2 |stepSize| · 2^-1064 / eps + 2^-1075 (stepSize · m rounds to 0 or at most
+    // doubles in the subnormal range; the division adds at most half the smallest subnormal),
+    // and θ − update rounds to θ when |update| < |θ| · 2^-55 (half the gap below a power of two):
+    // whenever |θ| > |stepSize| / eps · 2^-1007 and |θ| > 2^-1000. 2^-946 leaves a wide margin;
+    // if that underflows, |stepSize| / eps < 2^-76 and 2^-900 is a bound too.
     // eps ≤ 0 or a non-finite step: Infinity or NaN, so that no entry is skipped.
     const thetaMin = eps > 0 ? Math.max((Math.abs(stepSize) / eps) * 2 ** -946, 2 ** -900) : Infinity;
     if (this.wasm !== null) {
