@@ -148,7 +148,7 @@ function buildSnapshot() {
   }
   program.getTypeChecker(); // binds every file: a bound SourceFile is not bound again
   cache.stopRecording();
-  const built = { stamp: stamp(), tsVersion: tsVersion(), files: cache.size() };
+  const built = { tsVersion: tsVersion(), files: cache.size() };
   console.log(`kernel snapshot: ${built.files} source files`);
   v8.startupSnapshot.setDeserializeMainFunction(() => {
     const Module = require('module');

@@ -112,15 +112,14 @@ export class Adam {
     }
     for (let i = 0; i < theta.length; i++) {
       const g = grad[i];
-      if (g === 0 && m[i] !== 0 && Math.abs(m[i]) <= stuckMax && Math.abs(theta[i]) > thetaMin) {
-        v[i] = beta2 * v[i] + (1 - beta2) * g * g; // m and θ: unchanged, as the formula leaves them
-        if (Number.isNaN(v[i])) theta[i] = NaN; // as (stepSize · m) / NaN would make it
-        continue;
-      }
-      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      // a stuck entry computes with m = +0 (no subnormal operation): its update is ±0, so θ stays
+      // (or turns NaN with v, as the formula would), and it keeps its old m; as the wasm kernel does
+      const stuck = g === 0 && m[i] !== 0 && Math.abs(m[i]) <= stuckMax && Math.abs(theta[i]) > thetaMin;
+      const mNew = beta1 * (stuck ? 0 : m[i]) + (1 - beta1) * g;
+      if (!stuck) m[i] = mNew;
       v[i] = beta2 * v[i] + (1 - beta2) * g * g;
       // PyTorch's form: denom = sqrt(v) / sqrt(c2) + eps
-      theta[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtC2 + eps);
+      theta[i] -= (stepSize * mNew) / (Math.sqrt(v[i]) / sqrtC2 + eps);
     }
   }
 }
