@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as autodiff from '../lib/tfjs/autodiff';
@@ -12,6 +11,7 @@ import * as metasgd from '../lib/algorithms/metasgd';
 import * as reptile from '../lib/algorithms/reptile';
 import { fixture, relErr } from './helpers';
 import { refCurve } from './reference';
+import { scratchDir } from './scratch';
 
 /** Meta-SGD's objective in float64 by plain passes: L_Q after k steps θ ← θ − α ⊙ ∇L_S(θ). */
 function metaSgdObjective(net: FastMlp, params: Float64Array, data: TaskData, steps: number): number {
@@ -118,7 +118,7 @@ test('new options are validated', () => {
 
 test('a Meta-SGD checkpoint keeps its learned learning rates, and evaluation uses them', () => {
   const trained = train({ algo: 'metasgd', tasks: 200, epochs: 1, replicas: 2 });
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-msgd-')), 'm.json');
+  const file = path.join(scratchDir('maml-sine-msgd-'), 'm.json');
   saveCheckpoint(file, trained);
   const body = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.ok('innerLr.hidden2.weight' in body.replicas[0]);

@@ -3,9 +3,9 @@
  * closed network needs (without the background-networking ones it keeps trying to reach out).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import puppeteer, { Browser, Page } from 'puppeteer-core';
+import { scratchDir } from './scratch';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -14,7 +14,7 @@ export function launchChromium(): Promise<Browser> {
   return puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
-    userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-chromium-')),
+    userDataDir: scratchDir('maml-sine-chromium-'),
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });

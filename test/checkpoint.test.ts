@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { checkLibraryVersion, LIMITS, prepareOutput, StorageError, WriteFs } from '../lib/index';
 import { configKey, loadCheckpoint, MamlInputError, saveCheckpoint, train, LIBRARY_VERSION, writeFileAtomic, resolveTrainConfig, PAPER_TASKS, trainOrLoad, checkpointDir, DivergedError } from '../lib/index';
+import { scratchDir } from './scratch';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-ckpt-'));
+const dir = scratchDir('maml-sine-ckpt-');
 const trained = train({ algo: 'fomaml', tasks: 20, epochs: 1, replicas: 2, seed: 3 });
 
 function rejects(fn: () => unknown, pattern: RegExp) {
@@ -32,7 +32,7 @@ test("notebook 9's full-budget checkpoint (70,000 x 25 fresh tasks, 2 models) is
   // is what matters: 1,750,000 fresh tasks were once refused as a task pool over its limit)
   const paper = resolveTrainConfig({ algo: 'maml', freshTasks: true, tasks: 70_000 * 25, epochs: 1, metaBatchSize: 25, replicas: 2, seed: 9,
     taskOptions: { ...PAPER_TASKS, supportSize: 10, querySize: 10, testSize: 100 } });
-  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-paper-'));
+  const cache = scratchDir('maml-sine-paper-');
   const file = path.join(cache, `maml-${configKey(paper)}.json`);
   saveCheckpoint(file, { ...trained, config: paper });
   assert.deepEqual(loadCheckpoint(file).config, paper);
@@ -58,7 +58,7 @@ test("notebook 9's full-budget checkpoint (70,000 x 25 fresh tasks, 2 models) is
 });
 
 test('trainOrLoad refuses, before training, a model whose checkpoint would be over the size a checkpoint may have', async () => {
-  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-big-'));
+  const cache = scratchDir('maml-sine-big-');
   const before = process.env.MAML_CHECKPOINTS;
   process.env.MAML_CHECKPOINTS = cache;
   try {

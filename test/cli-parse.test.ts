@@ -6,13 +6,13 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { evaluateWithProgress, evalProgress, run } from '../lib/cli';
 import { refused, runCli } from './cli-helpers';
 import { evaluate, LIMITS, loadCheckpoint, makeTaskPool, Rng, STREAM } from '../lib/index';
+import { scratchDir } from './scratch';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-cli-'));
+const dir = scratchDir('maml-sine-cli-');
 
 const small = ['--algo', 'maml', '--epochs', '1', '--tasks', '20'];
 

@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { refused, runCli } from './cli-helpers';
 import { LIMITS, loadCheckpoint, StorageError, writeFileAtomic } from '../lib/index';
+import { scratchDir } from './scratch';
 
 const root = path.join(__dirname, '..');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-cli-'));
+const dir = scratchDir('maml-sine-cli-');
 
 /** The real program: bin/maml-sine.js in a child process. */
 function cli(args: string[], options: { uid?: number; gid?: number; timeout?: number } = {}) {

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { scratchDir } from './scratch';
 
 const lib = path.join(__dirname, '..', 'lib');
 
@@ -40,7 +40,7 @@ test('every module says which notebook explains it', () => {
 });
 
 test('the doc-comment check sees an undocumented export (it can fail)', () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-docs-')), 'x.ts');
+  const file = path.join(scratchDir('maml-sine-docs-'), 'x.ts');
   fs.writeFileSync(file, '/** documented */\nexport const a = 1;\nexport function b() {}\n');
   try {
     assert.equal(undocumented(file).length, 1);

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { scratchDir } from './scratch';
 
 const PYTHON = '/usr/bin/python3';
 const root = path.join(__dirname, '..');
@@ -28,7 +28,7 @@ const hasJupyterClient = spawnSync(PYTHON, ['-c', 'import jupyter_client'], { en
 if (!hasJupyterClient) console.error(`interrupt.test.ts: SKIPPED: ${PYTHON} lacks jupyter_client (bash scripts/setup.sh installs it)`);
 
 test('Kernel > Interrupt stops training and evaluation in a live tslab kernel', { skip: hasJupyterClient ? false : `${PYTHON} lacks jupyter_client`, timeout: 900_000 }, () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-interrupt-'));
+  const work = scratchDir('maml-interrupt-');
   const run = spawnSync(PYTHON, [path.join(__dirname, 'interrupt_kernel.py'), root, work], { encoding: 'utf8', timeout: 880_000 });
   assert.equal(run.status, 0, `${run.stderr}\n${run.stdout}`);
   const r = JSON.parse(run.stdout) as Record<string, CellRun | CellRun[]>;

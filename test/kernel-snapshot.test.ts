@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { scratchDir } from './scratch';
 
 const root = path.join(__dirname, '..');
 const KERNEL = path.join(root, 'scripts', 'tslab-kernel');
@@ -61,7 +61,7 @@ function kernelHelp(blob: string): { status: number | null; out: string } {
 }
 
 test('the wrapper uses a snapshot only when its stamp names this folder and this Node', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-snapshot-'));
+  const dir = scratchDir('maml-sine-snapshot-');
   try {
     const blob = path.join(dir, 'kernel.blob');
     fs.writeFileSync(blob, 'not a snapshot'); // node refuses it: a run that uses it fails
@@ -96,7 +96,7 @@ test('npm ci built the kernel snapshot for this folder and this Node', () => {
 test('a kernel from the snapshot parses no declaration file again and shows what a kernel without it shows', (t) => {
   // a snapshot of the files as they are now (the installed one may predate an edit of lib/, which
   // the kernel then parses afresh: correct, only slower)
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-snapshot-'));
+  const dir = scratchDir('maml-sine-snapshot-');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const blob = path.join(dir, 'kernel.blob');
   const built = spawnSync(process.execPath, [path.join(root, 'scripts', 'kernel-snapshot.cjs'), 'build'], {
@@ -131,7 +131,7 @@ test('a kernel from the snapshot parses no declaration file again and shows what
 });
 
 test('a snapshot that cannot be written leaves set-up working: one line saying so, exit 0 (1 when strict)', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-snapshot-'));
+  const dir = scratchDir('maml-sine-snapshot-');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.writeFileSync(path.join(dir, 'file'), '');
   const blob = path.join(dir, 'file', 'kernel.blob'); // under a file: no one can create that folder, root included

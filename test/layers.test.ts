@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { scratchDir } from './scratch';
 
 const lib = path.join(__dirname, '..', 'lib');
 
@@ -78,7 +78,7 @@ test('imports point one way: down the layers, never to an entry point', () => {
 });
 
 test('the check sees an upward import, static or lazy (it can fail)', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-layers-'));
+  const dir = scratchDir('maml-sine-layers-');
   try {
     const file = path.join(dir, 'upward.ts');
     const spec = path.relative(dir, path.join(lib, 'training', 'train')).split(path.sep).join('/');

@@ -8,21 +8,21 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'puppeteer-core';
 import { launchChromium, offlinePage } from './browser';
+import { scratchDir } from './scratch';
 
 const root = path.join(__dirname, '..');
-const out = process.env.MAML_TEST_REPORTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-reports-'));
+const out = process.env.MAML_TEST_REPORTS ?? scratchDir('maml-sine-reports-');
 const notebooks = fs.readdirSync(path.join(root, 'notebooks')).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
 let browser: Browser;
 let report: { status: number | null; stdout: string; stderr: string };
 
 before(async () => {
   // a fresh checkpoint folder: the notebooks must train what they do not find
-  const checkpoints = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-ckpt-'));
+  const checkpoints = scratchDir('maml-sine-ckpt-');
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'report.ts'), '--out', out], {
     cwd: root, encoding: 'utf8', env: { ...process.env, MAML_SCALE: 'quick', MAML_CHECKPOINTS: checkpoints },
   });

@@ -8,7 +8,6 @@
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
@@ -18,8 +17,9 @@ import { heldOutTasks, Scale } from '../lib/experiment/experiment';
 import { paramLayout } from '../lib/model/params';
 import { PlaygroundModel, playgroundModels, playgroundScript, writePlaygroundPage } from '../lib/display/playground';
 import { PlaygroundEngine } from '../lib/display/playgroundEngine';
+import { scratchDir } from './scratch';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-playground-'));
+const tmp = scratchDir('maml-sine-playground-');
 const screenshots = path.join(process.env.MAML_TEST_REPORTS ?? tmp, 'screenshots');
 const page = path.join(tmp, 'reports', 'playground.html');
 /** a small scale: enough training for the models to differ, a few seconds on one core */

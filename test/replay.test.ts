@@ -13,7 +13,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as maml from '../lib/algorithms/maml';
 import { loadCheckpoint, saveCheckpoint } from '../lib/runtime/checkpoint';
@@ -25,6 +24,7 @@ import { makeTaskPool, ORIGINAL_TASKS, sampleTask, SineTask } from '../lib/tasks
 import { train } from '../lib/training/train';
 import { RefAdam } from './reference';
 import { relErr } from './helpers';
+import { scratchDir } from './scratch';
 
 type Bug = 'none' | 'shuffle-once' | 'divide-by-full-batch' | 'reuse-first-task' | 'drop-seed-compat';
 
@@ -139,7 +139,7 @@ for (const algo of ['maml', 'fomaml'] as const) {
     const result = train({ ...config, engine: REPLAY_ENGINE });
     assert.equal(result.config.seedCompat, true);
     assertReplayed(result.replicas[0], config, ['drop-seed-compat'], `train() ${algo}`);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-replay-'));
+    const dir = scratchDir('maml-sine-replay-');
     const saved = path.join(dir, 'lib.json');
     saveCheckpoint(saved, result);
     const back = loadCheckpoint(saved);

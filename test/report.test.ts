@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { scratchDir } from './scratch';
 
 const root = path.join(__dirname, '..');
 
@@ -36,7 +36,7 @@ function processesIn(dir: string): number[] {
 }
 
 test('bad arguments: one line naming the value, exit code 2, nothing written', () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-report-args-'));
+  const out = scratchDir('maml-sine-report-args-');
   for (const [args, message] of [
     [['--jobs', '0'], /^report: --jobs "0": expected a whole number of notebooks to run at once, 1 or more\n$/],
     [['--jobs', '1.5'], /^report: --jobs "1\.5": expected a whole number/],
@@ -50,7 +50,7 @@ test('bad arguments: one line naming the value, exit code 2, nothing written', (
 });
 
 test('a failing cell stops the run: the other notebook is interrupted, its kernel shut down, the cell named, exit 1', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-report-fail-'));
+  const dir = scratchDir('maml-sine-report-fail-');
   const out = path.join(dir, 'reports');
   // 01 runs for two minutes unless stopped; 02 fails after a few seconds
   fs.writeFileSync(path.join(dir, '01-slow.ipynb'), notebook(['await new Promise((r) => setTimeout(r, 120_000));']));

@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../lib/runtime/checkpoint';
 import { trainParallel } from '../lib/runtime/parallel';
@@ -15,11 +14,12 @@ import { readSnapshot, snapshotPath, writeSnapshot } from '../lib/runtime/snapsh
 import { resolveTrainConfig, RunState, train, TrainConfigInput, TrainingInterrupted, TrainResult } from '../lib/training/train';
 import { Rng } from '../lib/tasks/rng';
 import { MamlInputError } from '../lib/core/validate';
+import { scratchDir } from './scratch';
 
 const CLI = path.join(__dirname, '..', 'bin', 'maml-sine.js');
 
 function tmpdir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'maml-resume-'));
+  return scratchDir('maml-resume-');
 }
 
 function sameBits(a: TrainResult | { replicas: Float64Array[]; history: number[][] }, b: { replicas: Float64Array[]; history: number[][] }, what: string): void {

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { scratchDir } from './scratch';
 
 const root = path.join(__dirname, '..');
 const HOOK = path.join(root, 'scripts', 'jupyter', 'maml_sine_save_hook.py');
@@ -30,7 +30,7 @@ function notebook(source: string, outputs: unknown[]): string {
 }
 
 test('the save hook clears git status for a notebook saved with outputs, and only then', () => {
-  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-save-hook-'));
+  const repo = scratchDir('maml-sine-save-hook-');
   const git = (...args: string[]) => run(repo, 'git', args);
   git('init', '-q');
   git('config', 'user.email', 'test@example.invalid');

@@ -6,7 +6,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../lib/runtime/checkpoint';
 import { run as runCli } from '../lib/cli';
@@ -14,8 +13,9 @@ import { Rng, STREAM } from '../lib/tasks/rng';
 import { makeTaskPool, ORIGINAL_TASKS } from '../lib/tasks/sineTask';
 import { Progress, resolveTrainConfig, totalTasks, train } from '../lib/training/train';
 import { MamlInputError } from '../lib/core/validate';
+import { scratchDir } from './scratch';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-config-'));
+const dir = scratchDir('maml-sine-config-');
 
 test('defaults are the original recipe: 4 epochs over 10,000 tasks (transfer: 1), α 0.01, Adam 0.001, K = 10', () => {
   assert.deepEqual(resolveTrainConfig({ algo: 'maml' }), {

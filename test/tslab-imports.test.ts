@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { scratchDir } from './scratch';
 
 const TSLAB = path.join(__dirname, '..', 'node_modules', 'tslab', 'dist');
 
@@ -45,7 +45,7 @@ function runCells(dir: string, cells: string[], probe: string[], wrongGuess = fa
 }
 
 function scratch(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tslab-imports-'));
+  const dir = scratchDir('tslab-imports-');
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);

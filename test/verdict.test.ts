@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { broadcastMse, expectVerdict, loadReference, pairedRatio, rules, verdict } from '../lib/notebook';
+import { scratchDir } from './scratch';
 
 test('decision rules: holds, does not hold, or undecided when the interval straddles the threshold', () => {
   assert.equal(rules.below(0).decide(-2, -1), 'holds');
@@ -61,7 +61,7 @@ test('broadcastMse: [n,1] against [n] averages all (ŷ_i − y_j)², = mean ŷ²
 });
 
 test('loadReference: a missing or malformed file is one error naming it', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-ref-'));
+  const dir = scratchDir('maml-ref-');
   const file = path.join(dir, 'results.json');
   assert.throws(() => loadReference(file), new RegExp(`${file.replace(/[/.]/g, '\\$&')} not found`));
   fs.writeFileSync(file, '{ not json');

@@ -11,14 +11,14 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../browser';
+import { scratchDir } from '../scratch';
 
 const root = path.join(__dirname, '..', '..');
 const NB = '01-sine-tasks.ipynb';
-const shots = process.env.MAML_TEST_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-classic-shots-'));
+const shots = process.env.MAML_TEST_SCREENSHOTS ?? scratchDir('maml-sine-classic-shots-');
 // git-ignored and not hidden (the notebook server refuses hidden folders): the unsigned copy
 const scratch = path.join(root, 'reports', 'untrusted-check');
 const copy = path.join(scratch, `untrusted-${NB}`);
@@ -34,7 +34,7 @@ let checkpointsExisted = true;
 before(async () => {
   original = fs.readFileSync(path.join(root, 'notebooks', NB));
   checkpointsExisted = fs.existsSync(path.join(root, 'notebooks', '.ipynb_checkpoints'));
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-classic-'));
+  const tmp = scratchDir('maml-sine-classic-');
   // this checkout's tslab as the 'tslab' kernel, whatever is registered for the user
   fs.mkdirSync(path.join(tmp, 'path', 'kernels', 'tslab'), { recursive: true });
   fs.writeFileSync(path.join(tmp, 'path', 'kernels', 'tslab', 'kernel.json'), JSON.stringify({

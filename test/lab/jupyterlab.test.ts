@@ -8,7 +8,8 @@
  * in place; then Save: the file on disk has its outputs and git sees no change. Then the saved
  * notebook's HTML export, as JupyterLab's File > Save and Export Notebook As > HTML makes it
  * (the server's nbconvert route, sanitizing off and on), opened from disk. Screenshots go to
- * MAML_TEST_SCREENSHOTS (default: a temporary folder, printed).
+ * MAML_TEST_SCREENSHOTS (default: a temporary folder, printed, removed at exit unless
+ * MAML_KEEP_TEST_FILES=1).
  *
  * Skipped, loudly, only where pip could not install JupyterLab (setup.sh leaves the reason in
  * .venv/maml-sine-lab-unavailable.txt); without .venv/ at all the test fails: run setup.sh.
@@ -19,12 +20,12 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../browser';
 import { plotlyPublicCopy } from '../../lib/display/display';
+import { scratchDir } from '../scratch';
 
 const root = path.join(__dirname, '..', '..');
 const LAB = path.join(root, '.venv', 'bin', 'jupyter-lab');
@@ -35,7 +36,7 @@ const ALL_NOTEBOOKS = ['01-sine-tasks.ipynb', '04-maml.ipynb', '11-try-it-yourse
 const only = process.env.MAML_LAB_ONLY?.split(',').filter(Boolean);
 const NOTEBOOKS = only ? ALL_NOTEBOOKS.filter((nb) => only.some((p) => nb.startsWith(p))) : ALL_NOTEBOOKS;
 const PLAYGROUND = '11-try-it-yourself.ipynb';
-const shots = process.env.MAML_TEST_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-lab-shots-'));
+const shots = process.env.MAML_TEST_SCREENSHOTS ?? scratchDir('maml-sine-lab-shots-');
 
 let skip: string | false = false;
 if (!fs.existsSync(LAB) && fs.existsSync(UNAVAILABLE)) {
@@ -75,7 +76,7 @@ before(async () => {
   assert.ok(fs.existsSync(LAB), `${LAB} is missing: run 'bash scripts/setup.sh' (it installs JupyterLab into .venv/)`);
   for (const nb of NOTEBOOKS) saved.set(nb, fs.readFileSync(path.join(root, 'notebooks', nb)));
   checkpointsExisted = fs.existsSync(path.join(root, 'notebooks', '.ipynb_checkpoints'));
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-lab-'));
+  const tmp = scratchDir('maml-sine-lab-');
   const port = await freePort();
   token = randomBytes(16).toString('hex');
   base = `http://127.0.0.1:${port}`;
@@ -308,7 +309,7 @@ for (const nb of NOTEBOOKS) {
  */
 async function exportChecks(nb: string, charts: number) {
   const problems: string[] = [];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-lab-export-'));
+  const dir = scratchDir('maml-sine-lab-export-');
   const files: Record<string, string> = {};
   // the project's exporter, in JupyterLab's export menu (the menu lists /api/nbconvert; the
   // server's export route takes only \w+ names, hence the underscores)
