@@ -130,7 +130,8 @@ async function main(): Promise<void> {
       fs.rmSync(path.join(scratch, `out-${i}`), { recursive: true, force: true });
     }
   } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
+    // retried: a kernel may still be closing its files when the report it served has exited
+    fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
   if (rows.length > 0) {
     const walls = rows.map((r) => r.wall);

@@ -10,13 +10,15 @@
  * Installs the tslab Jupyter kernel for this project when it is missing, runs each notebook
  * from a fresh kernel (notebooks/NN-*.ipynb -> DIR/NN-*.ipynb, signed so the classic notebook
  * shows its charts), exports DIR/NN-*.html with an offline template, and writes DIR/index.html.
- * A failing cell stops the run with the cell and its error, and exit code 1.
+ * A failing cell stops the run with the cell and its error, and exit code 1. Ctrl-C (or SIGTERM)
+ * stops it with one line: the running notebooks are interrupted and their kernels shut down
+ * before it exits 130 (143); trained models and training snapshots stay for the next run.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { currentScale, projectRoot } from '../lib/experiment/experiment';
+import { checkpointDir, currentScale, projectRoot } from '../lib/experiment/experiment';
 import { escapeHtml } from '../lib/display/display';
 import { writeFileAtomic } from '../lib/runtime/checkpoint';
 import { writePlaygroundReport } from '../lib/display/playground';
@@ -37,10 +39,20 @@ function run(cmd: string, args: string[], what: string): string {
 /** The processes running now (notebook executions). */
 const running = new Set<ChildProcess>();
 
-/** Like run(), without waiting: notebooks run side by side. */
+/** Set by Ctrl-C or SIGTERM: no notebook starts after it, and the run ends with 130 / 143. */
+let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
+
+/** A notebook stopped because the whole run was (not a failure of its own: no output dumped). */
+class StoppedError extends Error {}
+
+/**
+ * Like run(), without waiting: notebooks run side by side. Each runs in a process group of its
+ * own, so that Ctrl-C reaches this process alone and it sends each notebook exactly one SIGINT
+ * (a second one would cut short nbclient's shutdown of the kernel).
+ */
 function runInBackground(cmd: string, args: string[], what: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env, detached: true });
     running.add(child);
     let output = '';
     child.stdout.on('data', (d) => (output += d));
@@ -49,12 +61,31 @@ function runInBackground(cmd: string, args: string[], what: string): Promise<voi
     child.on('close', (code) => {
       running.delete(child);
       if (code === 0) resolve();
+      else if (stoppedBy !== null) reject(new StoppedError(`${what} stopped`));
       else {
         process.stderr.write(output);
         reject(new Error(`${what} failed (exit ${code})`));
       }
     });
   });
+}
+
+/**
+ * Ctrl-C / SIGTERM: one line, then each running notebook gets SIGINT (nbclient shuts its kernel
+ * down; a training keeps the snapshot it wrote in the last 2 s, which the next run resumes) and
+ * the run exits once they have stopped. A second signal exits at once.
+ */
+function stopOnSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stoppedBy !== null) process.exit(signal === 'SIGINT' ? 130 : 143);
+      stoppedBy = signal;
+      console.error(`report: ${signal}: stopping ${running.size} running notebook(s) and shutting their kernels down; ` +
+        `models already trained stay in ${checkpointDir()}, an unfinished training keeps its snapshot (*.partial) there ` +
+        `and the next run resumes it`);
+      for (const child of running) child.kill('SIGINT');
+    });
+  }
 }
 
 /**
@@ -96,7 +127,7 @@ async function runNotebooks(notebooks: string[], jobs: number, execute: (file: s
   await new Promise<void>((resolve) => {
     let active = 0;
     const next = (): void => {
-      while (failure === null && active < jobs) {
+      while (failure === null && stoppedBy === null && active < jobs) {
         const i = queue.findIndex(ready);
         if (i < 0) break;
         const [file] = queue.splice(i, 1);
@@ -185,6 +216,7 @@ async function main(): Promise<void> {
   }
   checkPrerequisites();
   ensureKernel();
+  stopOnSignals();
   fs.mkdirSync(out, { recursive: true });
   copyAssets(out);
   const start = Date.now();
@@ -218,7 +250,13 @@ async function main(): Promise<void> {
   console.log(`reports: ${done.length} notebooks in ${seconds.toFixed(0)} s -> ${path.join(out, 'index.html')}`);
 }
 
-main().catch((err) => {
-  console.error(`report: ${(err as Error).message}`);
-  process.exit(err instanceof UsageError ? 2 : 1);
-});
+main().then(
+  () => {
+    if (stoppedBy !== null) process.exit(stoppedBy === 'SIGINT' ? 130 : 143);
+  },
+  (err) => {
+    if (stoppedBy !== null && err instanceof StoppedError) process.exit(stoppedBy === 'SIGINT' ? 130 : 143);
+    console.error(`report: ${(err as Error).message}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

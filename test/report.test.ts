@@ -1,15 +1,18 @@
 /**
  * npm run report (scripts/report.ts) with notebooks side by side: bad arguments are refused
  * before anything runs, and a failing cell stops the whole run quickly, naming the cell, without
- * leaving the other notebook's kernel running or a half-written executed copy behind.
+ * leaving the other notebook's kernel running or a half-written executed copy behind; Ctrl-C
+ * stops it with one line after every kernel has shut down, keeping the training's snapshot.
  * (The real notebooks are run by test/notebooks.test.ts.)
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { scratchDir } from './scratch';
+import { readSnapshot } from '../lib/runtime/snapshot';
+import { resolveTrainConfig } from '../lib/training/train';
 
 const root = path.join(__dirname, '..');
 
@@ -64,4 +67,42 @@ test('a failing cell stops the run: the other notebook is interrupted, its kerne
   assert.ok(!fs.existsSync(path.join(out, '01-slow.ipynb')) && !fs.existsSync(path.join(out, '02-fails.ipynb')), 'no executed copy of an unfinished notebook');
   assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
   assert.deepEqual(processesIn(dir), [], 'no kernel left running in the notebooks\' folder');
+});
+
+/** The processes whose environment holds `entry` (a kernel inherits the report's environment). */
+function processesWithEnv(entry: string): number[] {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try { return fs.readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(entry); } catch { return false; }
+  }).map(Number);
+}
+
+test('Ctrl-C stops the run: one line, every kernel shut down before it exits 130, the training snapshot kept and usable', async () => {
+  const checkpoints = scratchDir('maml-sine-report-sigint-');
+  const out = path.join(scratchDir('maml-sine-report-sigint-out-'), 'reports');
+  // notebook 9 at full scale trains for minutes; it is interrupted once its first snapshot is written
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'report.ts'), '--only', '09', '--out', out], {
+    cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MAML_SCALE: 'full', MAML_CHECKPOINTS: checkpoints, MAML_SNAPSHOT_SECONDS: '0.5' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const snapshots = () => fs.readdirSync(checkpoints).filter((f) => f.endsWith('.partial'));
+  for (let waited = 0; snapshots().length === 0; waited += 200) {
+    assert.ok(waited < 90_000 && child.exitCode === null, `no training snapshot appeared: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGINT'); // what Ctrl-C sends: the notebooks run in process groups of their own
+  const code = await closed;
+  assert.equal(code, 130, stderr);
+  assert.deepEqual(processesWithEnv(`MAML_CHECKPOINTS=${checkpoints}`), [], 'a kernel or notebook process outlived the report');
+  const lines = stderr.trim().split('\n');
+  assert.match(lines.at(-1)!, /^report: SIGINT: stopping 1 running notebook\(s\) and shutting their kernels down; models already trained stay in .*, an unfinished training keeps its snapshot \(\*\.partial\) there and the next run resumes it$/);
+  assert.doesNotMatch(stderr, /Traceback|KeyboardInterrupt|failed/, 'the stop is not reported as a failure');
+  assert.ok(!fs.existsSync(path.join(out, '09-paper-setting.ipynb')), 'no executed copy of the unfinished notebook');
+  for (const file of snapshots()) {
+    const saved = JSON.parse(fs.readFileSync(path.join(checkpoints, file), 'utf8'));
+    const state = readSnapshot(path.join(checkpoints, file), resolveTrainConfig(saved.config));
+    assert.ok(state.done > 0, `${file}: a snapshot with work in it`);
+  }
 });
