@@ -58,7 +58,28 @@ def export_html(nb, dst, template_dir, template):
     write_atomic(os.path.splitext(dst)[0] + '.html', write)
 
 
+def stop_when_orphaned():
+    """Interrupts this process (as Ctrl-C would: nbclient then shuts the kernel down) once its
+    parent has gone, e.g. `npm run report` killed outright: the notebooks run in sessions of their
+    own, so nothing else would stop them, and they would go on training and writing unseen."""
+    import signal
+    import threading
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        try:
+            print(f'execute_notebook: the process that started this one ({parent}) is gone: stopping', file=sys.stderr)
+        except OSError:
+            pass  # stderr was a pipe to that process: nobody reads it any more
+        # to the main thread itself, so that the signal also wakes its wait for kernel messages
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main(src, dst, template_dir=None, template=None):
+    stop_when_orphaned()
     nb = nbformat.read(src, as_version=4)
     client = NotebookClient(nb, timeout=None, kernel_name='tslab', resources={'metadata': {'path': str(__import__('pathlib').Path(src).parent)}})
     start = time.time()

@@ -10,9 +10,10 @@
  * Installs the tslab Jupyter kernel for this project when it is missing, runs each notebook
  * from a fresh kernel (notebooks/NN-*.ipynb -> DIR/NN-*.ipynb, signed so the classic notebook
  * shows its charts), exports DIR/NN-*.html with an offline template, and writes DIR/index.html.
- * A failing cell stops the run with the cell and its error, and exit code 1. Ctrl-C (or SIGTERM)
- * stops it with one line: the running notebooks are interrupted and their kernels shut down
- * before it exits 130 (143); trained models and training snapshots stay for the next run.
+ * A failing cell stops the run with the cell and its error, and exit code 1. Ctrl-C (or SIGTERM,
+ * or SIGHUP when the terminal closes) stops it with one line: the running notebooks are
+ * interrupted and their kernels shut down before it exits 130 (143, 129); trained models and
+ * training snapshots stay for the next run.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -39,8 +40,11 @@ function run(cmd: string, args: string[], what: string): string {
 /** The processes running now (notebook executions). */
 const running = new Set<ChildProcess>();
 
-/** Set by Ctrl-C or SIGTERM: no notebook starts after it, and the run ends with 130 / 143. */
-let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
+/** The signals that stop a run, and the exit code each ends it with (128 + its number). */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/** Set by Ctrl-C, SIGTERM or SIGHUP (the terminal closed): no notebook starts after it. */
+let stoppedBy: keyof typeof STOP_SIGNALS | null = null;
 
 /** A notebook stopped because the whole run was (not a failure of its own: no output dumped). */
 class StoppedError extends Error {}
@@ -71,14 +75,16 @@ function runInBackground(cmd: string, args: string[], what: string): Promise<voi
 }
 
 /**
- * Ctrl-C / SIGTERM: one line, then each running notebook gets SIGINT (nbclient shuts its kernel
- * down; a training keeps the snapshot it wrote in the last 2 s, which the next run resumes) and
- * the run exits once they have stopped. A second signal exits at once.
+ * Ctrl-C / SIGTERM / SIGHUP: one line, then each running notebook gets SIGINT (nbclient shuts its
+ * kernel down; a training keeps the snapshot it wrote in the last 2 s, which the next run
+ * resumes) and the run exits once they have stopped. A second signal exits at once. (Killed
+ * outright, the run cannot do this; scripts/execute_notebook.py then notices its parent is gone
+ * and stops by itself.)
  */
 function stopOnSignals(): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of Object.keys(STOP_SIGNALS) as (keyof typeof STOP_SIGNALS)[]) {
     process.on(signal, () => {
-      if (stoppedBy !== null) process.exit(signal === 'SIGINT' ? 130 : 143);
+      if (stoppedBy !== null) process.exit(STOP_SIGNALS[signal]);
       stoppedBy = signal;
       console.error(`report: ${signal}: stopping ${running.size} running notebook(s) and shutting their kernels down; ` +
         `models already trained stay in ${checkpointDir()}, an unfinished training keeps its snapshot (*.partial) there ` +
@@ -252,10 +258,10 @@ async function main(): Promise<void> {
 
 main().then(
   () => {
-    if (stoppedBy !== null) process.exit(stoppedBy === 'SIGINT' ? 130 : 143);
+    if (stoppedBy !== null) process.exit(STOP_SIGNALS[stoppedBy]);
   },
   (err) => {
-    if (stoppedBy !== null && err instanceof StoppedError) process.exit(stoppedBy === 'SIGINT' ? 130 : 143);
+    if (stoppedBy !== null && err instanceof StoppedError) process.exit(STOP_SIGNALS[stoppedBy]);
     console.error(`report: ${(err as Error).message}`);
     process.exit(err instanceof UsageError ? 2 : 1);
   },

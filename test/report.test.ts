@@ -76,33 +76,60 @@ function processesWithEnv(entry: string): number[] {
   }).map(Number);
 }
 
-test('Ctrl-C stops the run: one line, every kernel shut down before it exits 130, the training snapshot kept and usable', async () => {
-  const checkpoints = scratchDir('maml-sine-report-sigint-');
-  const out = path.join(scratchDir('maml-sine-report-sigint-out-'), 'reports');
-  // notebook 9 at full scale trains for minutes; it is interrupted once its first snapshot is written
+/**
+ * Starts notebook 9 at full scale (it trains for minutes) in a report of its own, sends `signal`
+ * to the report once the first training snapshot is written, and returns how the report ended.
+ */
+async function interruptTraining(signal: NodeJS.Signals) {
+  const checkpoints = scratchDir('maml-sine-report-signal-');
+  const out = path.join(scratchDir('maml-sine-report-signal-out-'), 'reports');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'report.ts'), '--only', '09', '--out', out], {
     cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, MAML_SCALE: 'full', MAML_CHECKPOINTS: checkpoints, MAML_SNAPSHOT_SECONDS: '0.5' },
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig })));
   const snapshots = () => fs.readdirSync(checkpoints).filter((f) => f.endsWith('.partial'));
   for (let waited = 0; snapshots().length === 0; waited += 200) {
     assert.ok(waited < 90_000 && child.exitCode === null, `no training snapshot appeared: ${stderr}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  child.kill('SIGINT'); // what Ctrl-C sends: the notebooks run in process groups of their own
-  const code = await closed;
-  assert.equal(code, 130, stderr);
-  assert.deepEqual(processesWithEnv(`MAML_CHECKPOINTS=${checkpoints}`), [], 'a kernel or notebook process outlived the report');
-  const lines = stderr.trim().split('\n');
-  assert.match(lines.at(-1)!, /^report: SIGINT: stopping 1 running notebook\(s\) and shutting their kernels down; models already trained stay in .*, an unfinished training keeps its snapshot \(\*\.partial\) there and the next run resumes it$/);
-  assert.doesNotMatch(stderr, /Traceback|KeyboardInterrupt|failed/, 'the stop is not reported as a failure');
-  assert.ok(!fs.existsSync(path.join(out, '09-paper-setting.ipynb')), 'no executed copy of the unfinished notebook');
-  for (const file of snapshots()) {
-    const saved = JSON.parse(fs.readFileSync(path.join(checkpoints, file), 'utf8'));
-    const state = readSnapshot(path.join(checkpoints, file), resolveTrainConfig(saved.config));
-    assert.ok(state.done > 0, `${file}: a snapshot with work in it`);
+  child.kill(signal);
+  const ended = await closed;
+  const leftRunning = () => processesWithEnv(`MAML_CHECKPOINTS=${checkpoints}`);
+  /** Every snapshot left is whole and usable for the next run. */
+  const checkSnapshots = () => {
+    assert.ok(snapshots().length > 0, 'the training snapshot is kept');
+    for (const file of snapshots()) {
+      const saved = JSON.parse(fs.readFileSync(path.join(checkpoints, file), 'utf8'));
+      const state = readSnapshot(path.join(checkpoints, file), resolveTrainConfig(saved.config));
+      assert.ok(state.done > 0, `${file}: a snapshot with work in it`);
+    }
+  };
+  return { ...ended, stderr: () => stderr, out, leftRunning, checkSnapshots };
+}
+
+for (const [signal, code] of [['SIGINT', 130], ['SIGHUP', 129]] as const) {
+  test(`${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGHUP (the terminal closed)'} stops the run: one line, every kernel shut down before it exits ${code}, the training snapshot kept and usable`, async () => {
+    const r = await interruptTraining(signal); // Ctrl-C sends SIGINT to the report alone: the notebooks run in sessions of their own
+    assert.equal(r.code, code, r.stderr());
+    assert.deepEqual(r.leftRunning(), [], 'a kernel or notebook process outlived the report');
+    const lines = r.stderr().trim().split('\n');
+    assert.match(lines.at(-1)!, new RegExp(`^report: ${signal}: stopping 1 running notebook\\(s\\) and shutting their kernels down; models already trained stay in .*, an unfinished training keeps its snapshot \\(\\*\\.partial\\) there and the next run resumes it$`));
+    assert.doesNotMatch(r.stderr(), /Traceback|KeyboardInterrupt|failed/, 'the stop is not reported as a failure');
+    assert.ok(!fs.existsSync(path.join(r.out, '09-paper-setting.ipynb')), 'no executed copy of the unfinished notebook');
+    r.checkSnapshots();
+  });
+}
+
+test('the report killed outright (SIGKILL): its notebook notices, stops and shuts its kernel down; the snapshot is kept', async () => {
+  const r = await interruptTraining('SIGKILL');
+  assert.equal(r.signal, 'SIGKILL');
+  for (let waited = 0; r.leftRunning().length > 0; waited += 200) {
+    assert.ok(waited < 30_000, `still running 30 s after the report was killed: ${r.leftRunning().join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  assert.ok(!fs.existsSync(path.join(r.out, '09-paper-setting.ipynb')), 'no executed copy of the unfinished notebook');
+  r.checkSnapshots();
 });
