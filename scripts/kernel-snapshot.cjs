@@ -20,7 +20,7 @@
  * A cached SourceFile is returned only for the same file name, the same options and the same
  * text, character for character: a file changed since the build (an edited lib/ file, a rebuilt
  * wasm module) is parsed afresh, as without the snapshot. The blob is written to a temporary
- * name and renamed, with a stamp (project folder, Node version, tslab's TypeScript version);
+ * name and renamed, with a stamp (the project's physical folder and the Node version);
  * scripts/tslab-kernel uses it only when the stamp matches, else it starts tslab as before.
  */
 const fs = require('fs');
