@@ -4,14 +4,15 @@
  * How long `npm run report` takes at full scale from an empty checkpoint folder (everything
  * trained, all notebooks, the MAML paper's full budget included): issue 11's "≤ 3 minutes on
  * this 2-core machine". Runs the report N times (default 3) one after another, each with a fresh
- * MAML_CHECKPOINTS and output folder (removed at the end, and on Ctrl-C), and prints a table:
+ * MAML_CHECKPOINTS and output folder (removed at the end, and on Ctrl-C, SIGTERM or SIGHUP, which
+ * stop the report too), and prints a table:
  * wall time, CPU time of the report and everything it started (user + system, from the
  * kernel's accounting of waited-for children), and a probe of the machine's speed read just
  * before each run (µs to draw one paper-setting task on the main thread, median of 5 timings),
  * because this shared machine's speed moves by up to ~1.7x within an hour. Then the median
  * wall time against the target. Each run takes ~2.5 minutes here.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -83,29 +84,41 @@ function gitCommit(): string {
   return r.status === 0 ? `${r.stdout.trim()}${dirty ? ' (with uncommitted changes)' : ''}` : 'unknown';
 }
 
+/** The report running now: a stop signal is passed on to it, once. */
+let current: ChildProcess | null = null;
+
 /** One report run; resolves with its wall seconds and exit code. */
 function runReport(out: string, checkpoints: string, log: string): Promise<{ seconds: number; code: number | null; signal: string | null }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const logFd = fs.openSync(log, 'w');
+    // a process group of its own, so that Ctrl-C reaches it only as this process passes it on
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'report.ts'), '--out', out], {
-      cwd: root, stdio: ['ignore', logFd, logFd],
+      cwd: root, stdio: ['ignore', logFd, logFd], detached: true,
       env: { ...process.env, MAML_SCALE: 'full', MAML_CHECKPOINTS: checkpoints },
     });
+    current = child;
     fs.closeSync(logFd);
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ seconds: (performance.now() - t0) / 1000, code, signal }));
+    child.on('close', (code, signal) => {
+      current = null;
+      resolve({ seconds: (performance.now() - t0) / 1000, code, signal });
+    });
   });
 }
 
 async function main(): Promise<void> {
   const { runs } = parseArgs(process.argv.slice(2));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'maml-sine-report-time-'));
-  let interrupted = false;
-  // Ctrl-C reaches the report too (same process group); it stops its notebooks, then this
-  // prints the runs that finished and removes the scratch folder
-  process.on('SIGINT', () => (interrupted = true));
-  process.on('SIGTERM', () => (interrupted = true));
+  let interrupted: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | null = null;
+  // Ctrl-C, SIGTERM, SIGHUP: passed on to the report, which stops its notebooks; then this prints
+  // the runs that finished, removes the scratch folder and exits 128 + the signal's number
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      interrupted ??= signal;
+      current?.kill(signal); // a second one makes the report exit at once (its notebooks then stop by themselves)
+    });
+  }
   const cpu = os.cpus();
   console.log(`report time: npm run report, full scale, fresh checkpoints, ${runs} run(s); target: median <= ${TARGET_SECONDS} s`);
   console.log(`machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${os.type()} ${os.release()}, ` +
@@ -140,9 +153,9 @@ async function main(): Promise<void> {
       `${walls.filter((w) => w <= TARGET_SECONDS).length} of ${rows.length} within ${TARGET_SECONDS} s; ` +
       `target (median <= ${TARGET_SECONDS} s): ${m <= TARGET_SECONDS ? 'met' : 'not met'}`);
   }
-  if (interrupted) {
-    console.log(`interrupted after ${rows.length} complete run(s)`);
-    process.exit(130);
+  if (interrupted !== null) {
+    console.log(`interrupted (${interrupted}) after ${rows.length} complete run(s)`);
+    process.exit(128 + os.constants.signals[interrupted]);
   }
 }
 

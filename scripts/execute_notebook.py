@@ -64,7 +64,8 @@ def stop_when_orphaned():
     own, so nothing else would stop them, and they would go on training and writing unseen."""
     import signal
     import threading
-    parent = os.getppid()
+    # the report names itself: the parent may already have gone while this process imported nbclient
+    parent = int(os.environ.get('MAML_REPORT_PID') or os.getppid())
 
     def watch():
         while os.getppid() == parent:

@@ -56,7 +56,8 @@ class StoppedError extends Error {}
  */
 function runInBackground(cmd: string, args: string[], what: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env, detached: true });
+    // MAML_REPORT_PID: execute_notebook.py stops by itself once this process is gone
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MAML_REPORT_PID: String(process.pid) }, detached: true });
     running.add(child);
     let output = '';
     child.stdout.on('data', (d) => (output += d));
@@ -74,6 +75,11 @@ function runInBackground(cmd: string, args: string[], what: string): Promise<voi
   });
 }
 
+/** SIGINT to each running notebook not signalled yet: a second one would cut nbclient's shutdown of its kernel short. */
+function interruptRunning(): void {
+  for (const child of running) if (!child.killed) child.kill('SIGINT');
+}
+
 /**
  * Ctrl-C / SIGTERM / SIGHUP: one line, then each running notebook gets SIGINT (nbclient shuts its
  * kernel down; a training keeps the snapshot it wrote in the last 2 s, which the next run
@@ -86,10 +92,10 @@ function stopOnSignals(): void {
     process.on(signal, () => {
       if (stoppedBy !== null) process.exit(STOP_SIGNALS[signal]);
       stoppedBy = signal;
-      console.error(`report: ${signal}: stopping ${running.size} running notebook(s) and shutting their kernels down; ` +
+      console.error(`report: ${signal}: ${running.size > 0 ? `stopping ${running.size} running notebook(s) and shutting their kernels down` : 'stopping'}; ` +
         `models already trained stay in ${checkpointDir()}, an unfinished training keeps its snapshot (*.partial) there ` +
         `and the next run resumes it`);
-      for (const child of running) child.kill('SIGINT');
+      interruptRunning();
     });
   }
 }
@@ -143,7 +149,7 @@ async function runNotebooks(notebooks: string[], jobs: number, execute: (file: s
           (err: Error) => {
             if (failure === null) {
               failure = err;
-              for (const child of running) child.kill('SIGINT');
+              if (stoppedBy === null) interruptRunning();
             }
           },
         ).finally(() => {
@@ -240,7 +246,10 @@ async function main(): Promise<void> {
   });
   done.sort((a, b) => a.file.localeCompare(b.file));
   // the live chart, from the checkpoints the notebooks just trained or loaded
+  // a notebook may have finished normally although the run was stopped: start nothing more
+  if (stoppedBy !== null) throw new StoppedError('stopped');
   const playground = only === null || only.includes('11') ? await writePlaygroundReport(out, scale) : null;
+  if (stoppedBy !== null) throw new StoppedError('stopped'); // the index stays as the last whole run left it
   const seconds = (Date.now() - start) / 1000;
   const rows = done
     .map((d) => `<li><a href="${escapeHtml(d.file.replace(/\.ipynb$/, '.html'))}">${escapeHtml(d.title)}</a> <small>(executed in ${d.seconds.toFixed(0)} s; <a href="${escapeHtml(d.file)}">executed notebook</a>)</small></li>`)

@@ -17,7 +17,7 @@ export function scratchDir(prefix: string): string {
 }
 
 process.on('exit', () => {
-  if (process.env.MAML_KEEP_TEST_FILES) {
+  if (process.env.MAML_KEEP_TEST_FILES === '1') {
     for (const dir of made) process.stderr.write(`kept ${dir}\n`);
     return;
   }
