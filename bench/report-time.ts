@@ -16,6 +16,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { summarize } from '../lib/evaluation/evaluate';
 import { projectRoot } from '../lib/experiment/experiment';
 import { Rng } from '../lib/tasks/rng';
 import { PAPER_TASKS, sampleTaskInto } from '../lib/tasks/sineTask';
@@ -60,7 +61,7 @@ function probeMicroseconds(): number {
     times.push(((performance.now() - t0) / 100_000) * 1000);
   }
   if (Number.isNaN(sink)) throw new Error('probe: NaN labels');
-  return times.sort((a, b) => a - b)[2];
+  return summarize(times).median;
 }
 
 /** CPU seconds (user + system) of this process's waited-for descendants, or null off Linux. */
@@ -72,11 +73,6 @@ function childrenCpuSeconds(): number | null {
   const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
   return (Number(fields[13]) + Number(fields[14])) / ticks;
 }
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function gitCommit(): string {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
@@ -149,7 +145,7 @@ async function main(): Promise<void> {
   }
   if (rows.length > 0) {
     const walls = rows.map((r) => r.wall);
-    const m = median(walls);
+    const m = summarize(walls).median;
     console.log(`median wall ${m.toFixed(1)} s (min ${Math.min(...walls).toFixed(1)}, max ${Math.max(...walls).toFixed(1)}) over ${rows.length} run(s); ` +
       `${walls.filter((w) => w <= TARGET_SECONDS).length} of ${rows.length} within ${TARGET_SECONDS} s; ` +
       `target (median <= ${TARGET_SECONDS} s): ${m <= TARGET_SECONDS ? 'met' : 'not met'}`);

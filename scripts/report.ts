@@ -40,11 +40,12 @@ function run(cmd: string, args: string[], what: string): string {
 /** The processes running now (notebook executions). */
 const running = new Set<ChildProcess>();
 
-/** The signals that stop a run, and the exit code each ends it with (128 + its number). */
-const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+/** The signals that stop a run; it then ends with exit code 128 + the signal's number (130, 143, 129). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const exitCodeFor = (signal: (typeof STOP_SIGNALS)[number]) => 128 + os.constants.signals[signal];
 
 /** Set by Ctrl-C, SIGTERM or SIGHUP (the terminal closed): no notebook starts after it. */
-let stoppedBy: keyof typeof STOP_SIGNALS | null = null;
+let stoppedBy: (typeof STOP_SIGNALS)[number] | null = null;
 
 /** A notebook stopped because the whole run was (not a failure of its own: no output dumped). */
 class StoppedError extends Error {}
@@ -88,9 +89,9 @@ function interruptRunning(): void {
  * and stops by itself.)
  */
 function stopOnSignals(): void {
-  for (const signal of Object.keys(STOP_SIGNALS) as (keyof typeof STOP_SIGNALS)[]) {
+  for (const signal of STOP_SIGNALS) {
     process.on(signal, () => {
-      if (stoppedBy !== null) process.exit(STOP_SIGNALS[signal]);
+      if (stoppedBy !== null) process.exit(exitCodeFor(signal));
       stoppedBy = signal;
       console.error(`report: ${signal}: ${running.size > 0 ? `stopping ${running.size} running notebook(s) and shutting their kernels down` : 'stopping'}; ` +
         `models already trained stay in ${checkpointDir()}, an unfinished training keeps its snapshot (*.partial) there ` +
@@ -267,10 +268,10 @@ async function main(): Promise<void> {
 
 main().then(
   () => {
-    if (stoppedBy !== null) process.exit(STOP_SIGNALS[stoppedBy]);
+    if (stoppedBy !== null) process.exit(exitCodeFor(stoppedBy));
   },
   (err) => {
-    if (stoppedBy !== null && err instanceof StoppedError) process.exit(STOP_SIGNALS[stoppedBy]);
+    if (stoppedBy !== null && err instanceof StoppedError) process.exit(exitCodeFor(stoppedBy));
     console.error(`report: ${(err as Error).message}`);
     process.exit(err instanceof UsageError ? 2 : 1);
   },

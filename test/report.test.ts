@@ -30,12 +30,17 @@ function notebook(cells: string[]): string {
   });
 }
 
+/** The processes for whose /proc/PID folder `matches` holds (one that vanishes or cannot be read does not). */
+function processesWhere(matches: (proc: string) => boolean): number[] {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try { return matches(`/proc/${p}`); } catch { return false; }
+  }).map(Number);
+}
+
 /** The processes whose working directory is `dir` (a tslab kernel runs in its notebook's folder). */
 function processesIn(dir: string): number[] {
   const real = fs.realpathSync(dir);
-  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try { return fs.readlinkSync(`/proc/${p}/cwd`) === real; } catch { return false; }
-  }).map(Number);
+  return processesWhere((proc) => fs.readlinkSync(`${proc}/cwd`) === real);
 }
 
 test('bad arguments: one line naming the value, exit code 2, nothing written', () => {
@@ -71,9 +76,7 @@ test('a failing cell stops the run: the other notebook is interrupted, its kerne
 
 /** The processes whose environment holds `entry` (a kernel inherits the report's environment). */
 function processesWithEnv(entry: string): number[] {
-  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try { return fs.readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(entry); } catch { return false; }
-  }).map(Number);
+  return processesWhere((proc) => fs.readFileSync(`${proc}/environ`, 'latin1').split('\0').includes(entry));
 }
 
 /**
